@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError, type InputIssue, type PathSegment } from "./input-issues.js";
 import { scenarioJsonSchema } from "./json-schema.js";
+import { byPosition, parseWithSchema, readInputFile } from "./load-yaml.js";
 import {
   type DomainParsed,
   type DomainSpec,
@@ -17,51 +18,21 @@ import {
   type StationSpec,
 } from "./scenario-schema.js";
 import { importXlCfg, type XlDomain } from "./xlcfg.js";
-import { YamlSource } from "./yaml-source.js";
-import { convertZodIssues } from "./zod-issues.js";
 
 const DEFAULT_DOMAIN_MEMORY = 512 * 2 ** 20;
 
 /** Reads and loads a scenario file; throws InputError listing every problem. */
 export function loadScenarioFile(file: string): ScenarioSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new InputError([
-      { code: "file", file, line: 0, column: 0, path: [], message: `cannot read scenario: ${reason}` },
-    ]);
-  }
-  return loadScenarioText(text, file, file);
+  return loadScenarioText(readInputFile(file, "scenario"), file, file);
 }
 
 /** Loads scenario text; `file` names it in messages, `path` (if any) anchors xl.cfg imports. */
 export function loadScenarioText(text: string, file: string, path: string | null = null): ScenarioSpec {
-  const { source, data, issues } = YamlSource.parse(file, text);
-  if (issues.length > 0) throw new InputError(issues);
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new InputError([
-      {
-        code: "type",
-        file,
-        line: 1,
-        column: 1,
-        path: [],
-        message: "expected a mapping of scenario settings (name, duration, ...)",
-      },
-    ]);
-  }
-  const parsed = Scenario.safeParse(data, { reportInput: true });
-  if (!parsed.success) {
-    throw new InputError(
-      byPosition(convertZodIssues(parsed.error.issues, source, scenarioJsonSchema(), data)),
-    );
-  }
-  const s = parsed.data;
+  const loaded = parseWithSchema(file, text, Scenario, scenarioJsonSchema, "scenario");
+  const s = loaded.value;
   const found: InputIssue[] = [];
   const at = (p: readonly PathSegment[], message: string, code: InputIssue["code"] = "value"): void => {
-    found.push({ code, file, ...source.locate(p), path: p, message });
+    found.push(loaded.issue(p, message, code));
   };
   if (s.duration <= 0) at(["duration"], "expected a duration > 0");
   if (s.warmup >= s.duration && s.duration > 0)
@@ -86,11 +57,6 @@ export function loadScenarioText(text: string, file: string, path: string | null
     outputs: s.outputs,
     file: path,
   };
-}
-
-/** Issues in file order: by file, then line, then column. */
-function byPosition(issues: InputIssue[]): InputIssue[] {
-  return [...issues].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }
 
 type At = (p: readonly PathSegment[], message: string, code?: InputIssue["code"]) => void;
