@@ -63,3 +63,27 @@ describe("distributions", () => {
     expect(() => new Empirical(rng(), [])).toThrow(RangeError);
   });
 });
+
+describe("ziggurat exponential", () => {
+  it("passes a Kolmogorov-Smirnov test against Exp(1) at the 1% level", () => {
+    const d = new Exponential(Rng.stream(21, "ks"), 1);
+    const n = 100_000;
+    const xs = Float64Array.from({ length: n }, () => d.sample()).sort();
+    let dmax = 0;
+    for (let i = 0; i < n; i++) {
+      const f = 1 - Math.exp(-xs[i]);
+      dmax = Math.max(dmax, Math.abs(f - i / n), Math.abs(f - (i + 1) / n));
+    }
+    // Critical value at alpha = 0.01: 1.628 / sqrt(n).
+    expect(dmax).toBeLessThan(1.628 / Math.sqrt(n));
+  });
+
+  it("reaches the tail beyond the ziggurat's last layer with the right frequency", () => {
+    const d = new Exponential(Rng.stream(22, "tail"), 1);
+    let beyond = 0;
+    const n = 2_000_000;
+    for (let i = 0; i < n; i++) if (d.sample() > 7.697117470131487) beyond++;
+    // P(X > r) = e^-r = 4.54e-4: expect 908, sd 30.
+    expect(Math.abs(beyond - n * Math.exp(-7.697117470131487))).toBeLessThan(5 * 30);
+  });
+});

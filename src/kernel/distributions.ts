@@ -3,10 +3,12 @@
  * Rng with a `sample()` method (no allocation per draw) and its analytic `mean` where
  * one exists, so a model can state its expected load next to what it measured.
  *
- * Methods: inverse transform for exponential, bounded Pareto and empirical; Marsaglia's
- * polar method for the normal (two variates per accepted pair, the spare is cached).
+ * Methods: the ziggurat for the exponential (ziggurat-exp.ts); inverse transform for
+ * bounded Pareto and empirical; Marsaglia's polar method for the normal (two variates per
+ * accepted pair, the spare is cached).
  */
 import type { Rng } from "./rng.js";
+import { standardExponential } from "./ziggurat-exp.js";
 
 export interface Distribution {
   /** Draws one value. */
@@ -45,7 +47,7 @@ export class Exponential implements Distribution {
     if (!(mean > 0)) throw new RangeError(`exponential: mean must be > 0, got ${mean}`);
   }
   sample(): number {
-    return -this.mean * Math.log(this.rng.nextOpen());
+    return this.mean * standardExponential(this.rng);
   }
 }
 

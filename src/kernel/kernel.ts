@@ -11,8 +11,9 @@
  * Invariants: `now` never decreases; an event scheduled for time t runs at t exactly;
  * events at equal times run urgent first, then in the order they were scheduled.
  */
-import { EventHeap, NORMAL, type Prio, type TimerId, URGENT } from "./event-heap.js";
+
 import { type ProcessBody, SimProcess } from "./process.js";
+import { NORMAL, type Prio, RadixQueue, type TimerId, URGENT } from "./radix-queue.js";
 import { Rng } from "./rng.js";
 import { Signal, type SignalLike } from "./signal.js";
 import { MAX_NS, type Ns } from "./time.js";
@@ -30,7 +31,7 @@ export class SimulationError extends Error {
 export class Kernel {
   private _now = 0;
   private stopped = false;
-  private readonly heap = new EventHeap<Handler>();
+  private readonly heap = new RadixQueue<Handler>();
   private readonly rngs = new Map<string, Rng>();
   /** Events run so far. */
   events = 0;
@@ -79,9 +80,7 @@ export class Kernel {
 
   /** Runs the next event; false when nothing is scheduled. */
   step(): boolean {
-    if (this.heap.size === 0) return false;
-    this.fireNext();
-    return true;
+    return this.fireNextUntil(Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -93,12 +92,12 @@ export class Kernel {
     this.stopped = false;
     const heap = this.heap;
     if (typeof until === "object") {
-      while (!this.stopped && !until.processed && heap.size > 0) this.fireNext();
+      while (!this.stopped && !until.processed && heap.size > 0) this.fireNextUntil(Number.POSITIVE_INFINITY);
       return;
     }
     const limit = until ?? Number.POSITIVE_INFINITY;
     if (limit < this._now) throw new SimulationError(`run until ${limit} is before now ${this._now}`);
-    while (!this.stopped && heap.size > 0 && heap.peekTime() <= limit) this.fireNext();
+    while (!this.stopped && this.fireNextUntil(limit)) {}
     if (until !== undefined && !this.stopped && this._now < limit) this._now = limit;
   }
 
@@ -136,16 +135,18 @@ export class Kernel {
     return this.heap.push(this._now, fn, arg, URGENT);
   }
 
-  // Hot path: benchmarked by `kernel.hold`.
-  private fireNext(): void {
+  // Hot path: benchmarked by `kernel.hold`. Runs the next event if it is due by `limit`.
+  private fireNextUntil(limit: number): boolean {
     const heap = this.heap;
-    this._now = heap.peekTime();
-    const slot = heap.popSlot();
+    const slot = heap.popUntil(limit);
+    if (slot < 0) return false;
+    this._now = heap.poppedTime;
     const fn = heap.fnOf(slot);
     const arg = heap.argOf(slot);
     heap.retire(slot);
     this.events++;
     fn(this, arg);
+    return true;
   }
 
   private checkTime(time: number): number {
@@ -163,7 +164,7 @@ export class Kernel {
 export class Timer {
   constructor(
     private readonly k: Kernel,
-    private readonly heap: EventHeap<Handler>,
+    private readonly heap: RadixQueue<Handler>,
     private readonly slot: number,
     private readonly prio: Prio,
   ) {}

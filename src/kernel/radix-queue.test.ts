@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EventHeap, NORMAL, type TimerId, URGENT } from "./event-heap.js";
+import { NORMAL, RadixQueue, type TimerId, URGENT } from "./radix-queue.js";
 
 type Op =
   | { kind: "push"; time: number; urgent: boolean }
@@ -27,11 +27,11 @@ interface Ref {
   seq: number;
 }
 
-describe("EventHeap", () => {
+describe("RadixQueue", () => {
   it("pops by (time, priority, insertion order) under any mix of push, pop, cancel and re-arm", () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
-        const heap = new EventHeap<number>(4);
+        const heap = new RadixQueue<number>(4);
         const owned = [heap.ownSlot(-1, 0), heap.ownSlot(-2, 0)];
         let ref: Ref[] = [];
         const oneShots: TimerId[] = [];
@@ -74,7 +74,7 @@ describe("EventHeap", () => {
   });
 
   it("does not let a stale id cancel a newer event that reuses its slot", () => {
-    const heap = new EventHeap<string>();
+    const heap = new RadixQueue<string>();
     const first = heap.push(5, "first", 0, NORMAL);
     heap.retire(heap.popSlot());
     const second = heap.push(7, "second", 0, NORMAL);
@@ -85,7 +85,7 @@ describe("EventHeap", () => {
   });
 
   it("grows past its initial capacity and keeps order", () => {
-    const heap = new EventHeap<number>(2);
+    const heap = new RadixQueue<number>(2);
     const times = Array.from({ length: 5000 }, (_, i) => (i * 7919) % 5000);
     for (const t of times) heap.push(t, t, 0, NORMAL);
     const out: number[] = [];
@@ -95,5 +95,66 @@ describe("EventHeap", () => {
       heap.retire(slot);
     }
     expect(out).toEqual([...times].sort((a, b) => a - b));
+  });
+});
+
+describe("RadixQueue under load", () => {
+  /** A reference: sorts pending (time, key) pairs on every pop. Exact and slow. */
+  function check(times: (i: number, now: number) => number, ops: number, seed: number): void {
+    const q = new RadixQueue<number>(8);
+    const ref = new Map<number, { t: number; k: number }>();
+    let seq = 0;
+    let now = 0;
+    let x = seed;
+    const rand = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x / 2 ** 32;
+    };
+    const ids = new Map<number, TimerId>();
+    for (let i = 0; i < ops; i++) {
+      const u = rand();
+      if (u < 0.55 || ref.size === 0) {
+        const t = now + times(i, now);
+        const urgent = rand() < 0.1;
+        const id = q.push(t, i, 0, urgent ? URGENT : NORMAL);
+        ids.set(i, id);
+        ref.set(i, { t, k: (urgent ? 0 : 2 ** 52) + seq++ });
+      } else if (u < 0.9) {
+        let best = -1;
+        let bt = Number.POSITIVE_INFINITY;
+        let bk = Number.POSITIVE_INFINITY;
+        for (const [label, e] of ref) {
+          if (e.t < bt || (e.t === bt && e.k < bk)) {
+            best = label;
+            bt = e.t;
+            bk = e.k;
+          }
+        }
+        expect(q.peekTime()).toBe(bt);
+        const slot = q.popSlot();
+        expect(q.fnOf(slot)).toBe(best);
+        q.retire(slot);
+        ref.delete(best);
+        now = bt;
+      } else {
+        const labels = [...ref.keys()];
+        const victim = labels[Math.floor(rand() * labels.length)];
+        expect(q.cancel(ids.get(victim)!)).toBe(true);
+        ref.delete(victim);
+      }
+      expect(q.size).toBe(ref.size);
+    }
+  }
+
+  it("keeps exact order with exponential-like spreads (every radix level exercised)", () => {
+    check((i) => Math.floor(-1e6 * Math.log(((i * 7919) % 9973) / 9973 + 1e-4)), 20_000, 1);
+  });
+
+  it("keeps exact order with clustered and identical times", () => {
+    check((i) => (i % 7 === 0 ? 0 : i % 3 === 0 ? 1_000_000 : 5), 20_000, 2);
+  });
+
+  it("keeps exact order with a few far-future events among near ones", () => {
+    check((i) => (i % 50 === 0 ? 3_600e9 : i % 13), 20_000, 3);
   });
 });
