@@ -129,6 +129,34 @@ export const TRACE_EVENT_NAMES: ReadonlyMap<number, string> = new Map([
   [TRC_CSCHED_STEAL_CHECK, "csched:load_balance"],
 ]);
 
+/** Credit2's events (xen/common/sched/credit2.c TRC_CSCHED2_*; 18 is unused), for readers. */
+const CSCHED2_EVENTS: [number, string][] = [
+  [1, "tick"],
+  [2, "runq_pos"],
+  [3, "credit_burn"],
+  [4, "credit_add"],
+  [5, "tickle_check"],
+  [6, "tickle"],
+  [7, "credit_reset"],
+  [8, "sched_tasklet"],
+  [9, "update_load"],
+  [10, "runq_assign"],
+  [11, "update_vcpu_load"],
+  [12, "update_runq_load"],
+  [13, "tickle_new"],
+  [14, "runq_max_weight"],
+  [15, "migrate"],
+  [16, "load_check"],
+  [17, "load_balance"],
+  [19, "pick_cpu"],
+  [20, "runq_candidate"],
+  [21, "schedule"],
+  [22, "ratelimit"],
+  [23, "runq_cand_check"],
+];
+for (const [e, name] of CSCHED2_EVENTS)
+  (TRACE_EVENT_NAMES as Map<number, string>).set(schedClassEvent(TRC_SCHED_CSCHED2, e), `csched2:${name}`);
+
 /** A readable name for any event id, "runstate_change running->blocked" for runstates. */
 export function traceEventName(event: number): string {
   const e = event & TRC_EVENT_MASK;
