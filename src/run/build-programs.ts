@@ -27,7 +27,10 @@ export function buildPrograms(
   const list = Array.isArray(workload) ? workload : Array.from({ length: vcpus }, () => workload);
   const queues: RequestQueue[] = [];
   let shared: RequestQueue | null = null;
-  const programs = list.map((w, i): GuestProgram => {
+  const programs = list.map((w, i) => program(w, i));
+  return { programs, queues };
+
+  function program(w: WorkloadSpec, i: number): GuestProgram {
     const rs = `${stream}/v${i}`;
     switch (w.type) {
       case "idle":
