@@ -76,6 +76,5 @@ export function buildPrograms(
           guard: w.guard ?? (w.tick - w.run) / 2,
         });
     }
-  });
-  return { programs, queues };
+  }
 }
