@@ -6,7 +6,7 @@
  */
 
 export interface VcpuObserver {
-  /** vcpu_runstate_change(v, to, now). */
+  /** vcpu_runstate_change(v, to, now), called before the change: v is still in `from` since its entry time. */
   runstateChange(v: number, from: number, to: number, now: number): void;
   /** A context switch on `cpu` from `prev` to `next` (both may be idle vCPUs). */
   switched(cpu: number, prev: number, next: number, now: number): void;

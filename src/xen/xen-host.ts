@@ -232,14 +232,15 @@ export class XenHost implements SchedHost {
     const tr = this.trace;
     if (tr.on)
       tr.rec(cpu, now, runstateEvent(from, to), 1, vcpuDomWord(vt.vcpuId[v], vt.domid[v]), 0, 0, 0, 0);
+    // Observers see the state being left with its entry time still in place.
+    const obs = this.observers;
+    for (let i = 0; i < obs.length; i++) obs[i].runstateChange(v, from, to, now);
     const delta = now - vt.stateEntry[v];
     if (delta > 0) {
       vt.rsTime[v * 4 + from] += delta;
       vt.stateEntry[v] = now;
     }
     vt.runstate[v] = to;
-    const obs = this.observers;
-    for (let i = 0; i < obs.length; i++) obs[i].runstateChange(v, from, to, now);
   }
 
   // ---- wake, sleep, block, yield, pause (schedule.c) ------------------------------
