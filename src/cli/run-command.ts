@@ -40,7 +40,8 @@ The same scenario and seed always give byte-identical outputs except run.json.
 
 Examples:
   $ xenlab run scenarios/default.yaml
-  $ xenlab run scenarios/default.yaml --seed 7 --out /tmp/mm1 --format csv`,
+  $ xenlab run scenarios/default.yaml --seed 7 --out /tmp/xen-host --format csv
+  $ xenlab run scenarios/scheduler/06-mixed-audio/scenario.yaml`,
     )
     .action((file: string, flags: RunFlags) => runAction(file, flags));
 }

@@ -41,6 +41,9 @@ export interface RunDomain {
   path: PathSegment[];
 }
 
+/** The Gantt chart's default length: 200 ms shows several 30 ms slices without crowding. */
+const DEFAULT_GANTT_NS = 200_000_000;
+
 const DISCARD: ByteSink = { write() {}, close() {} };
 
 export class HostPart implements ModelPart {
@@ -153,7 +156,11 @@ export class HostPart implements ModelPart {
       },
       domains: specs,
       trace: sinks.length === 0 ? undefined : sinks.length === 1 ? sinks[0] : new TraceFanout(sinks),
-      gantt: { from: warm, to: warm + this.scenario.outputs.gantt, maxSegments: 20_000 },
+      gantt: {
+        from: warm,
+        to: warm + (this.scenario.outputs.gantt ?? DEFAULT_GANTT_NS),
+        maxSegments: 20_000,
+      },
     });
     for (const tw of this.gh.metrics.domRunning) {
       this.samplers.push(

@@ -266,10 +266,10 @@ export const Outputs = z
     report: z.boolean().default(true),
     /** Period of the time series in the report. */
     sample_period: Duration.optional(),
-    /** Length of the who-ran-where Gantt chart, from the end of the warm-up. */
-    gantt: Duration.default(200_000_000),
+    /** Length of the who-ran-where Gantt chart, from the end of the warm-up (default 200 ms). */
+    gantt: Duration.optional(),
   })
-  .default({ trace: false, report: true, gantt: 200_000_000 });
+  .default({ trace: false, report: true });
 
 export const Scenario = z.strictObject({
   /** Shown in reports; also the default output folder name. */
