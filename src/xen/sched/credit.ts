@@ -117,7 +117,6 @@ export class CreditScheduler implements SchedulerOps {
   private readonly mB: CpuMask;
   private readonly mTickle: CpuMask;
   private readonly mIdle: CpuMask;
-  private readonly mWorkers: CpuMask;
   private readonly V: number;
   /** Counters for dumps and metrics. */
   steals = 0;
@@ -156,7 +155,6 @@ export class CreditScheduler implements SchedulerOps {
     this.mB = new CpuMask(P);
     this.mTickle = new CpuMask(P);
     this.mIdle = new CpuMask(P);
-    this.mWorkers = new CpuMask(P);
     this.tsliceMs = params.tsliceMs;
     this.ratelimitNs = params.ratelimitUs * 1000;
     this.migrationDelayNs = params.migrationDelayUs * 1000;
@@ -758,16 +756,27 @@ export class CreditScheduler implements SchedulerOps {
    */
   private loadBalance(cpu: number, snext: number, out: TaskSlice): number {
     const h = this.host;
-    const workers = this.mWorkers;
+    const online = h.topo.online;
+    const idlers = this.idlers;
+    const P = h.topo.nrCpus;
+    const pri = this.pri[snext];
     for (let step = STEP_SOFT; step <= STEP_HARD; step++) {
       if (step === STEP_SOFT && !this.flagsV.softAffinity) continue;
-      workers.andNot(h.topo.online, this.idlers);
-      workers.clear(cpu);
-      let peer = cpu;
-      while (!workers.isEmpty()) {
-        peer = workers.cycle(peer);
-        workers.clear(peer);
-        const speer = this.runqSteal(peer, cpu, this.pri[snext], step);
+      // The peers (online, not idle, not us) in cpumask_cycle order from `cpu`. Walking
+      // the pCPU numbers is the same order as cycling a snapshot of that mask, without
+      // the mask work; `idlers` cannot change during the walk. Hot path: sched.credit.
+      const rqNext = this.runq.next;
+      const prio = this.pri;
+      const V = this.V;
+      for (let i = 1; i < P; i++) {
+        let peer = cpu + i;
+        if (peer >= P) peer -= P;
+        // A peer whose runqueue head is not better than ours has nothing for us (the first
+        // test of csched_runq_steal, done here to skip the call for most peers).
+        const first = rqNext[V + peer];
+        if (first === V + peer || prio[first] <= pri) continue;
+        if (idlers.test(peer) || !online.test(peer)) continue;
+        const speer = this.runqSteal(peer, cpu, pri, step);
         if (speer >= 0) {
           out.migrated = true;
           return speer;
@@ -780,11 +789,14 @@ export class CreditScheduler implements SchedulerOps {
 
   /** csched_runq_steal: take from `peer`'s runqueue (not from an idle peer, which is about to run it). */
   private runqSteal(peer: number, cpu: number, pri: number, step: number): number {
+    const rq = this.runq;
+    const head = this.V + peer;
+    // Nothing better than `pri` at the head: this peer is useless to us (checked first: cheap).
+    const first = rq.next[head];
+    if (first === head || this.pri[first] <= pri) return -1;
     const h = this.host;
     const vt = h.vcpus;
     if (vt.isIdle[h.curr(peer)] === 1) return -1;
-    const rq = this.runq;
-    const head = this.V + peer;
     const now = h.k.now;
     for (let it = rq.next[head]; it !== head; it = rq.next[it]) {
       if (this.pri[it] <= pri) break;
