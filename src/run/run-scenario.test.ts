@@ -42,7 +42,7 @@ describe("runScenario", () => {
     );
     expect(() => runScenario(spec)).toThrow(InputError);
     expect(() => runScenario(spec)).toThrow(
-      /x.yaml hosts\[0\].xen.scheduler: the credit2 scheduler is not built yet/,
+      /^x hosts\[0\]\.xen\.scheduler: the credit2 scheduler is not built yet/,
     );
   });
 
