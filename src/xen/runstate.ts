@@ -25,17 +25,14 @@ export type RunstateName = (typeof RUNSTATE_NAMES)[number];
  * (unpaused, or woken after a migration).
  */
 export function runstateEdgeAllowed(from: number, to: number): boolean {
-  if (from === to) return false;
-  switch (from) {
-    case RUNSTATE_running:
-      return true;
-    case RUNSTATE_runnable:
-      return to === RUNSTATE_running || to === RUNSTATE_offline;
-    case RUNSTATE_blocked:
-      return to === RUNSTATE_runnable || to === RUNSTATE_offline;
-    case RUNSTATE_offline:
-      return to === RUNSTATE_runnable;
-    default:
-      return false;
-  }
+  return from >= 0 && from < 4 && to >= 0 && to < 4 && EDGES[from * 4 + to] === 1;
 }
+
+/** EDGES[from * 4 + to] = 1 when Xen's core can make that change (hot path: a table, not a switch). */
+// biome-ignore format: a 4x4 matrix reads best as one
+const EDGES = new Uint8Array([
+  /* running  -> */ 0, 1, 1, 1,
+  /* runnable -> */ 1, 0, 0, 1,
+  /* blocked  -> */ 0, 1, 0, 1,
+  /* offline  -> */ 0, 1, 0, 0,
+]);

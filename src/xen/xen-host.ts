@@ -390,13 +390,14 @@ export class XenHost implements SchedHost {
     const vt = this.vcpus;
     const prev = this.currV[cpu];
     this.schedules++;
-    this.sTimer[cpu].cancel();
     const sirq = this.softirq[cpu];
     if (sirq.armed && sirq.expires <= now) sirq.cancel();
     const out = this.slice;
     out.migrated = false;
     const next = this.sched.doSchedule(cpu, now, out);
+    // stop_timer(s_timer) then set_timer: one re-arm (or a cancel when there is no slice).
     if (out.time >= 0) this.sTimer[cpu].set(out.time);
+    else this.sTimer[cpu].cancel();
     const tr = this.trace;
     if (prev === next) {
       if (tr.on) {
