@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
+import { registerTraceCommand } from "./trace-command.js";
 import { registerValidateCommand } from "./validate-command.js";
 import { xenlabVersion } from "./version.js";
 
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerValidateCommand,
   registerSchemaCommand,
+  registerTraceCommand,
 ];
 
 export function buildProgram(): Command {
@@ -34,6 +36,7 @@ Exit codes: 0 ok, 1 the run failed, 2 bad input (the message names file:line:col
 Examples:
   $ xenlab run scenarios/default.yaml
   $ xenlab validate scenarios/*.yaml
+  $ xenlab trace summary out/default/trace.xentrace
   $ xenlab schema > schemas/scenario.schema.json`,
     );
   for (const register of COMMANDS) register(program);

@@ -1,6 +1,7 @@
 /** `xenlab run <scenario>`: load, simulate, write results.json, report.html and run.json. */
 import { join } from "node:path";
 import type { Command } from "commander";
+import { FileSink } from "../report/file-sink.js";
 import { metricsCsv } from "../report/metrics-csv.js";
 import { terminalSummary } from "../report/terminal-summary.js";
 import { stableJson, writeOutputs } from "../report/write-outputs.js";
@@ -32,12 +33,15 @@ export function registerRunCommand(program: Command): void {
       "after",
       `
 Writes results.json (every metric with its unit), report.html (one self-contained file
-with interactive charts) and run.json (wall-clock facts) into the output folder. The same
-scenario and seed always give byte-identical results.json and report.html.
+with interactive charts) and run.json (wall-clock facts) into the output folder; with
+outputs.trace a XenTrace file (trace.xentrace, readable by xenalyze and
+\`xenlab trace summary\`), and with debug_keys the Xen console dumps (console.log).
+The same scenario and seed always give byte-identical outputs except run.json.
 
 Examples:
   $ xenlab run scenarios/default.yaml
-  $ xenlab run scenarios/default.yaml --seed 7 --out /tmp/mm1 --format csv`,
+  $ xenlab run scenarios/default.yaml --seed 7 --out /tmp/xen-host --format csv
+  $ xenlab run scenarios/scheduler/06-mixed-audio/scenario.yaml`,
     )
     .action((file: string, flags: RunFlags) => runAction(file, flags));
 }
@@ -57,10 +61,18 @@ function runAction(file: string, flags: RunFlags): void {
   const bar = new ProgressBar(process.stderr, process.stderr.isTTY === true && !flags.quiet);
   const started = new Date();
   const t0 = performance.now();
-  const results = runScenario(spec, { seed, onProgress: (n, e, ev) => bar.update(n, e, ev) });
+  const dir = flags.out ?? join("out", spec.name);
+  const extra: string[] = [];
+  const results = runScenario(spec, {
+    seed,
+    onProgress: (n, e, ev) => bar.update(n, e, ev),
+    openFile: (name) => {
+      extra.push(join(dir, name));
+      return new FileSink(join(dir, name));
+    },
+  });
   bar.done();
   const wall = (performance.now() - t0) / 1000;
-  const dir = flags.out ?? join("out", spec.name);
   const files = writeOutputs(
     dir,
     results,
@@ -81,5 +93,7 @@ function runAction(file: string, flags: RunFlags): void {
     process.stdout.write(terminalSummary(results));
     process.stdout.write(`\nresults: ${files.results}\n`);
     if (files.report) process.stdout.write(`report:  ${files.report}\n`);
+    for (const f of extra)
+      process.stdout.write(`${f.endsWith(".xentrace") ? "trace:  " : "console:"} ${f}\n`);
   }
 }

@@ -7,8 +7,8 @@ import { REPO } from "../test-support/cli-harness.js";
 import { Results } from "./results.js";
 import { runScenario } from "./run-scenario.js";
 
-describe("the default scenario (kernel validation)", () => {
-  const results = runScenario(loadScenarioFile(join(REPO, "scenarios/default.yaml")));
+describe("the kernel validation scenario (scenarios/kernel/mm1-check.yaml)", () => {
+  const results = runScenario(loadScenarioFile(join(REPO, "scenarios/kernel/mm1-check.yaml")));
   const metric = (entity: string, name: string) =>
     results.metrics.find((m) => m.entity === entity && m.name === name)!;
 
@@ -35,15 +35,22 @@ describe("the default scenario (kernel validation)", () => {
 });
 
 describe("runScenario", () => {
-  it("says plainly that hosts and domains are not simulated yet", () => {
-    const spec = loadScenarioText("name: x\nduration: 1s\nhosts: [{ name: h }]\n", "x.yaml");
+  it("says plainly that the Credit2 and RTDS schedulers are not built yet", () => {
+    const spec = loadScenarioText(
+      "name: x\nduration: 1s\nhosts: [{ name: h, xen: { scheduler: credit2 } }]\n",
+      "x.yaml",
+    );
     expect(() => runScenario(spec)).toThrow(InputError);
-    expect(() => runScenario(spec)).toThrow(/the Xen host model .* is not built yet/);
+    expect(() => runScenario(spec)).toThrow(
+      /^x hosts\[0\]\.xen\.scheduler: the credit2 scheduler is not built yet/,
+    );
   });
 
   it("reports progress in chunks up to the end of the run", () => {
     const spec = loadScenarioText(
-      readFileSync(join(REPO, "scenarios/default.yaml"), "utf8").replace("2000s", "2s").replace("10s", "0"),
+      readFileSync(join(REPO, "scenarios/kernel/mm1-check.yaml"), "utf8")
+        .replace("2000s", "2s")
+        .replace("10s", "0"),
       "d.yaml",
     );
     const seen: number[] = [];

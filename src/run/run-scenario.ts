@@ -10,11 +10,13 @@
 import { Kernel } from "../kernel/kernel.js";
 import { InputError } from "../scenario/input-issues.js";
 import type { ScenarioSpec } from "../scenario/scenario-schema.js";
+import { BUILT_SCHEDULERS } from "../xen/sched/sched-registry.js";
+import { HostPart, type HostPartOptions } from "./host-part.js";
 import type { ModelPart } from "./model-part.js";
 import { RESULTS_SCHEMA_VERSION, type ResultsRecord } from "./results.js";
 import { StationsPart } from "./stations-part.js";
 
-export interface RunOptions {
+export interface RunOptions extends HostPartOptions {
   /** Overrides the scenario's seed. */
   seed?: number;
   /** Called between chunks with the simulated time reached and events so far. */
@@ -33,6 +35,10 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ResultsR
   const samplePeriod = spec.outputs.sample_period ?? Math.max(1, Math.round(spec.duration / SERIES_POINTS));
   const parts: ModelPart[] = [];
   if (spec.stations.length > 0) parts.push(new StationsPart(spec.stations, samplePeriod));
+  for (const h of spec.hosts) {
+    const doms = spec.domains.map((d, index) => ({ spec: d, index })).filter((d) => d.spec.host === h.name);
+    parts.push(new HostPart(spec, h, doms, samplePeriod, opts, spec.hosts.length === 1));
+  }
   for (const p of parts) p.start(k);
 
   const sampler = k.timer((kk) => {
@@ -80,17 +86,20 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ResultsR
 
 /** Says plainly which parts of a scenario this version cannot simulate yet. */
 function refuseUnbuilt(spec: ScenarioSpec): void {
-  if (spec.hosts.length === 0 && spec.domains.length === 0) return;
   const file = spec.file ?? spec.name;
-  throw new InputError([
-    {
-      code: "value",
-      file,
-      line: 0,
-      column: 0,
-      path: ["hosts"],
-      message:
-        "the Xen host model (hosts, domains, schedulers) is not built yet; this version runs queueing stations only",
-    },
-  ]);
+  const issues = spec.hosts.flatMap((h, i) =>
+    (BUILT_SCHEDULERS as readonly string[]).includes(h.xen.scheduler)
+      ? []
+      : [
+          {
+            code: "value" as const,
+            file,
+            line: 0,
+            column: 0,
+            path: ["hosts", i, "xen", "scheduler"],
+            message: `the ${h.xen.scheduler} scheduler is not built yet; this version simulates ${BUILT_SCHEDULERS.join(", ")}`,
+          },
+        ],
+  );
+  if (issues.length > 0) throw new InputError(issues);
 }

@@ -153,6 +153,7 @@ function expandDomains(
     usbdev: d.usbdev ?? [],
     on_crash: (d.on_crash ?? "destroy") as DomainSpec["on_crash"],
     workload: d.workload ?? { type: "idle" },
+    processor: d.processor,
     source: d.source,
   }));
 }

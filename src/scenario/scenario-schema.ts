@@ -3,9 +3,9 @@
  * source: it validates files, types the loaded scenario, and is exported as JSON Schema
  * (`xenlab schema`, `schemas/scenario.schema.json`) for editors.
  *
- * What runs today: `stations` (open queueing stations on the kernel). `hosts` and
- * `domains` are the format of the Xen host model; `xenlab run` says plainly when a
- * scenario needs a model that is not built yet.
+ * What runs today: `stations` (open queueing stations on the kernel), and `hosts` with
+ * `domains` (the Xen host model with the Credit scheduler). Credit2 and RTDS are in the
+ * format already; `xenlab run` says plainly that they are not built yet.
  */
 import * as z from "zod";
 import { parseCpuList } from "./cpulist.js";
@@ -33,63 +33,192 @@ export const Station = z.strictObject({
   service: TimeDistribution,
 });
 
+/**
+ * Xen releases whose behaviour the host model distinguishes (Credit's flags change at
+ * 3.4, 4.0, 4.1, 4.2, 4.3, 4.5, 4.7, 4.8, 4.9; see src/xen/sched/credit-params.ts).
+ * 4.14 and 4.17 run Credit with 4.9's behaviour, and are the Credit2 and oracle versions.
+ */
+export const XEN_VERSIONS = [
+  "3.4",
+  "4.0",
+  "4.1",
+  "4.2",
+  "4.3",
+  "4.5",
+  "4.7",
+  "4.8",
+  "4.9",
+  "4.14",
+  "4.17",
+] as const;
+export const SCHEDULERS = ["credit", "credit2", "rtds"] as const;
+
+/** Xen console debug keys xenlab models (xen/common/keyhandler.c). */
+export const DEBUG_KEYS = ["r", "q"] as const;
+
+/** Credit's behaviour flags (src/xen/sched/credit-params.ts), for single-flag experiments. */
+const CREDIT_FLAG_KEYS = [
+  "sampledDebit",
+  "acctInMasterTick",
+  "idleBias",
+  "perVcpuWeight",
+  "halveOnInactive",
+  "tickleOneIdler",
+  "crossSocket2x",
+  "yieldBehindLower",
+  "tsliceRatelimit",
+  "residual",
+  "smartTickle",
+  "pickDiscountRunqIdle",
+  "softAffinity",
+  "kickOnlyIfIdlerFits",
+  "noBoostOnMigrate",
+  "ratelimitRemaining",
+  "yieldSkipsRatelimit",
+  "tickledLeaveIdlers",
+  "unparkClearsFirst",
+] as const;
+
+/** Credit parameters (sched_credit_tslice_ms, sched_ratelimit_us, vcpu_migration_delay). */
+export const CreditOptions = z.strictObject({
+  /** Time slice and accounting period (Xen 4.2+; 30 ms before). */
+  tslice: Duration.optional(),
+  /** Minimum run before a preemption (Xen 4.2+, default 1 ms; none before). 0 disables. */
+  ratelimit: Duration.optional(),
+  /** A vCPU that ran this recently is cache-hot and is not stolen by other pCPUs. */
+  migration_delay: Duration.optional(),
+  /** Override single behaviour flags of the chosen version. */
+  flags: z.partialRecord(z.enum(CREDIT_FLAG_KEYS), z.boolean()).optional(),
+});
+
 const CpuList = z.string({ error: 'expected a CPU list like "0-3,^1"' }).superRefine((s, ctx) => {
   const parsed = parseCpuList(s);
   if (typeof parsed === "string")
     ctx.addIssue({ code: "custom", message: `expected a CPU list like "0-3,^1": ${parsed}` });
 });
 
-export const XEN_VERSIONS = ["3.4", "4.0", "4.1", "4.2", "4.14", "4.17"] as const;
-export const SCHEDULERS = ["credit", "credit2", "rtds"] as const;
-
-export const Host = z.strictObject({
-  name: Name,
-  count: Count.optional(),
-  topology: z
-    .strictObject({
-      sockets: PositiveInt.default(1),
-      /** Cores per socket. */
-      cores: PositiveInt.default(1),
-      /** Hardware threads per core (SMT siblings). */
-      threads: PositiveInt.default(1),
-    })
-    .default({ sockets: 1, cores: 1, threads: 1 }),
-  memory: Size.default(16 * 2 ** 30),
-  /** TSC rate; also what trace timestamps count in. */
-  clock: Frequency.default(2.4e9),
-  xen: z
-    .strictObject({
-      version: z.enum(XEN_VERSIONS).default("4.2"),
-      scheduler: z.enum(SCHEDULERS).default("credit"),
-    })
-    .default({ version: "4.2", scheduler: "credit" }),
-});
-
 export const Workload = z.discriminatedUnion(
   "type",
   [
+    /** Blocks at once and stays blocked. */
     z.strictObject({ type: z.literal("idle") }),
+    /** Always runnable. */
     z.strictObject({ type: z.literal("hog") }),
+    /** A job of `run` CPU every `period` (audio, video); see src/guest/periodic.ts. */
     z.strictObject({
       type: z.literal("periodic"),
       period: Duration,
       run: Duration,
       offset: Duration.default(0),
+      /** Each release is late by a uniform draw in [0, jitter). */
       jitter: Duration.default(0),
+      /** A job finishing later than release + deadline is a miss (default: the period). */
+      deadline: Duration.optional(),
+      /** Also run a CPU burner below the periodic thread, so the vCPU never blocks. */
+      background: z.boolean().default(false),
     }),
+    /** Cyclic run/block phases (Dunlap's sched-sim workloads). */
     z.strictObject({
       type: z.literal("phases"),
       phases: z.array(z.strictObject({ run: TimeDistribution, block: TimeDistribution })).min(1),
     }),
+    /** Requests into a queue inside the guest, served FIFO (a web server). */
     z.strictObject({
       type: z.literal("requests"),
       arrivals: Arrivals,
       service: TimeDistribution,
+      /** shared: one queue for the domain's vCPUs; per_vcpu: a queue and arrival stream each. */
+      queue: z.enum(["shared", "per_vcpu"]).default("shared"),
     }),
-    z.strictObject({ type: z.literal("rogue"), run: Duration }),
+    /** The 3.4 accounting attack: run after each scheduler tick, sleep across the next. */
+    z.strictObject({
+      type: z.literal("rogue"),
+      run: Duration,
+      /** The tick it has learnt (Credit: 10 ms) and one tick instant. */
+      tick: Duration.default(10_000_000),
+      phase: Duration.default(0),
+      /** How long after a tick it wakes (default (tick - run) / 2). */
+      guard: Duration.optional(),
+    }),
   ],
   { error: "expected a workload: idle, hog, periodic, phases, requests or rogue" },
 );
+
+/** One workload for every vCPU, or a list with one per vCPU. */
+const Workloads = z.union([Workload, z.array(Workload).min(1)]);
+
+/** One initial pCPU for all vCPUs, or one per vCPU. */
+const Processor = z.union([z.int().min(0), z.array(z.int().min(0)).min(1)]);
+
+export const Dom0 = z.strictObject({
+  /** dom0_max_vcpus (default: one per pCPU, as Xen does). */
+  vcpus: PositiveInt.max(512).optional(),
+  cpu_weight: z.int().min(1).max(65535).default(256),
+  cap: z.int().min(0).max(51200).default(0),
+  cpus: z.union([CpuList, z.array(CpuList)]).optional(),
+  workload: Workloads.default({ type: "idle" }),
+});
+
+export const Host = z
+  .strictObject({
+    name: Name,
+    count: Count.optional(),
+    topology: z
+      .strictObject({
+        sockets: PositiveInt.default(1),
+        /** Cores per socket. */
+        cores: PositiveInt.default(1),
+        /** Hardware threads per core (SMT siblings). */
+        threads: PositiveInt.default(1),
+      })
+      .default({ sockets: 1, cores: 1, threads: 1 }),
+    memory: Size.default(16 * 2 ** 30),
+    /** TSC rate; also what trace timestamps count in (xenalyze's default is 2.4 GHz). */
+    clock: Frequency.default(2.4e9),
+    xen: z
+      .strictObject({
+        version: z.enum(XEN_VERSIONS).default("4.2"),
+        scheduler: z.enum(SCHEDULERS).default("credit"),
+        credit: CreditOptions.optional(),
+      })
+      .default({ version: "4.2", scheduler: "credit" }),
+    /** Machine costs (all 0 by default, as in Dunlap's sched-sim). */
+    costs: z
+      .strictObject({
+        /** From a context switch until guest code runs (charged as running time). */
+        context_switch: Duration.default(0),
+        /** From a tickle (IPI) to schedule() on the target pCPU. */
+        ipi_latency: Duration.default(0),
+        /** Extra delay when a vCPU runs on another pCPU than last time. */
+        migration: Duration.default(0),
+      })
+      .default({ context_switch: 0, ipi_latency: 0, migration: 0 }),
+    dom0: Dom0.default({ cpu_weight: 256, cap: 0, workload: { type: "idle" } }),
+    /** Keys pressed on the Xen console; the dumps go to console.log in the output folder. */
+    debug_keys: z.array(z.strictObject({ at: Duration, key: z.enum(DEBUG_KEYS) })).default([]),
+  })
+  .superRefine((h, ctx) => {
+    const old = ["3.4", "4.0", "4.1"].includes(h.xen.version);
+    const c = h.xen.credit;
+    if (old && c?.tslice !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["xen", "credit", "tslice"],
+        message: "tslice needs xen.version 4.2 or later",
+      });
+    if (old && c?.ratelimit !== undefined && c.ratelimit !== 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["xen", "credit", "ratelimit"],
+        message: "ratelimit needs xen.version 4.2 or later",
+      });
+    if (c !== undefined && h.xen.scheduler !== "credit")
+      ctx.addIssue({
+        code: "custom",
+        path: ["xen", "credit"],
+        message: `credit options with scheduler ${h.xen.scheduler}`,
+      });
+  });
 
 const ON_CRASH = [
   "destroy",
@@ -120,7 +249,9 @@ const domainFields = {
   pci: z.array(z.string()).optional(),
   usbdev: z.array(z.string()).optional(),
   on_crash: z.enum(ON_CRASH).optional(),
-  workload: Workload.optional(),
+  workload: Workloads.optional(),
+  /** Initial pCPU of each vCPU, bypassing Xen's placement (to set up a starting state). */
+  processor: Processor.optional(),
   /** Import the domain from an xl.cfg file (path relative to the scenario); fields here override it. */
   xlcfg: z.string().optional(),
 };
@@ -135,6 +266,8 @@ export const Outputs = z
     report: z.boolean().default(true),
     /** Period of the time series in the report. */
     sample_period: Duration.optional(),
+    /** Length of the who-ran-where Gantt chart, from the end of the warm-up (default 200 ms). */
+    gantt: Duration.optional(),
   })
   .default({ trace: false, report: true });
 
@@ -174,7 +307,8 @@ export interface DomainSpec {
   pci: string[];
   usbdev: string[];
   on_crash: (typeof ON_CRASH)[number];
-  workload: WorkloadSpec;
+  workload: WorkloadSpec | WorkloadSpec[];
+  processor: number | number[] | undefined;
   /** Where it came from: the scenario file, or the xl.cfg file it was imported from. */
   source: string;
 }
