@@ -22,6 +22,7 @@ import {
   TRACE_EXTRA_SHIFT,
   TRC_EVENT_MASK,
   TRC_HD_CYCLE_FLAG,
+  TRC_SCHED_RUNSTATE_CHANGE,
   TRC_TRACE_CPU_CHANGE,
   TRC_TRACE_WRAP_BUFFER,
 } from "./trace-ids.js";
@@ -87,6 +88,11 @@ export class XentraceWriter implements TraceSink {
   records = 0;
   windows = 0;
   bytes = 0;
+  /** Per ring: ns and cycle of its last record (a ring's TSCs never decrease). */
+  private readonly ringNs: Float64Array;
+  private readonly ringCycle: Float64Array;
+  /** Per vCPU (keyed by the runstate record's dom/vcpu word): ns, cycle and ring of its last runstate record. */
+  private readonly vcpuLast = new Map<number, { ns: number; cycle: number; cpu: number }>();
   private readonly hdr = new Uint8Array(12);
   private readonly hdrView = new DataView(this.hdr.buffer);
 
@@ -95,6 +101,8 @@ export class XentraceWriter implements TraceSink {
     opts: XentraceWriterOptions,
   ) {
     for (let c = 0; c < opts.nrCpus; c++) this.rings.push(new CpuRing());
+    this.ringNs = new Float64Array(opts.nrCpus).fill(-1);
+    this.ringCycle = new Float64Array(opts.nrCpus);
     this.dataSize = (opts.tbufPages ?? XENTRACE_DEFAULT_TBUF_PAGES) * PAGE_SIZE - T_BUF_HEADER;
     this.halfFull = this.dataSize >> 1;
     this.pollNs = opts.pollNs ?? XENTRACE_POLL_NS;
@@ -134,7 +142,7 @@ export class XentraceWriter implements TraceSink {
     if (size > left) this.wrap(ring, left, now);
     const at = ring.reserve(size);
     const v = ring.view;
-    const tsc = this.tscBase + this.tsc.toTsc(now);
+    const tsc = this.tscBase + this.cycleFor(cpu, now, event, d1);
     v.setUint32(at, ((event & TRC_EVENT_MASK) | (n << TRACE_EXTRA_SHIFT) | TRC_HD_CYCLE_FLAG) >>> 0, true);
     v.setUint32(at + 4, tsc % 0x100000000, true);
     v.setUint32(at + 8, Math.floor(tsc / 0x100000000), true);
@@ -146,6 +154,40 @@ export class XentraceWriter implements TraceSink {
     ring.pos += size;
     this.records++;
     if (ring.len >= this.halfFull) this.flushAll();
+  }
+
+  /**
+   * The TSC offset of a record at `now` on ring `cpu`.
+   *
+   * In the simulation, events at the same ns still happen in a causal order: a vCPU
+   * descheduled on one pCPU is picked up by another "at the same time". Real Xen never
+   * writes such a pair with equal TSCs, and xenalyze, which merges the per-pCPU streams by
+   * TSC, fails on a vCPU seen running on its new pCPU before it stopped on the old one.
+   * So the cycles within one ns are used as ranks: a runstate record of a vCPU whose last
+   * runstate record was on another ring at the same ns gets a later cycle, and a ring's
+   * cycles never decrease. Every cycle stays in the ns's own range
+   * (toTsc(now - 1), toTsc(now)], so TscClock.toNs still recovers `now` exactly. At
+   * 2.4 GHz a ns has two or three cycles; past them the order is a tie, as before.
+   */
+  private cycleFor(cpu: number, now: number, event: number, d1: number): number {
+    const hi = this.tsc.toTsc(now);
+    let c = now > 0 ? this.tsc.toTsc(now - 1) + 1 : 0;
+    if (this.ringNs[cpu] === now && this.ringCycle[cpu] > c) c = this.ringCycle[cpu];
+    if ((event & ~0xff0) === TRC_SCHED_RUNSTATE_CHANGE) {
+      const last = this.vcpuLast.get(d1);
+      if (last !== undefined && last.ns === now && last.cpu !== cpu && last.cycle + 1 > c) c = last.cycle + 1;
+      if (c > hi) c = hi;
+      if (last === undefined) this.vcpuLast.set(d1, { ns: now, cycle: c, cpu });
+      else {
+        last.ns = now;
+        last.cycle = c;
+        last.cpu = cpu;
+      }
+    }
+    if (c > hi) c = hi;
+    this.ringNs[cpu] = now;
+    this.ringCycle[cpu] = c;
+    return c;
   }
 
   /** insert_wrap_record: fill the `left` bytes before the ring's end. */
