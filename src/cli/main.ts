@@ -8,6 +8,7 @@ import { EXIT_OK, reportFailure } from "./exit-codes.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerValidateCommand } from "./validate-command.js";
+import { registerXenstoredCommand } from "./xenstored-command.js";
 import { xenlabVersion } from "./version.js";
 
 /** Every subcommand; later features append theirs. */
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerValidateCommand,
   registerSchemaCommand,
+  registerXenstoredCommand,
 ];
 
 export function buildProgram(): Command {

@@ -37,7 +37,19 @@ export type XsJournalEntry =
   | { readonly op: "put"; readonly name: string; readonly node: XsNode }
   | { readonly op: "del"; readonly name: string };
 
+/**
+ * Which xenstored to behave like (STYLE 18: variants named by source).
+ * - "4.17": Debian 12's xenstored (the one the tests can run): no GET/SET_FEATURE or
+ *   GET/SET_QUOTA (ENOSYS), WATCH takes exactly path and token, GET_PERMS refuses the
+ *   @special names (EINVAL).
+ * - "unstable": xen-project/xen at c447b7308b13 (the spec's snapshot): the feature and
+ *   quota requests, the optional watch depth, GET_PERMS on @special names.
+ */
+export type XenstoredVersion = "4.17" | "unstable";
+
 export interface XenstoredOptions {
+  /** Default "4.17". */
+  version?: XenstoredVersion;
   quotas?: Partial<XsQuotas>;
   /** Domains the hypervisor is taken to know besides dom0 (e.g. from --domain). */
   domains?: readonly number[];
@@ -56,6 +68,7 @@ export class Xenstored {
   readonly domains: XsDomainTable;
   readonly quotas: XsQuotas;
   readonly privDomid: number | undefined;
+  readonly version: XenstoredVersion;
   /** Connections in creation order (watch events go out in this order). */
   readonly connections = new Map<number, XsConnection>();
   /** Nodes owned per domain, for the nodes quota. */
@@ -80,8 +93,11 @@ export class Xenstored {
   constructor(opts: XenstoredOptions = {}) {
     this.quotas = { ...defaultQuotas(), ...opts.quotas };
     this.privDomid = opts.privDomid;
+    this.version = opts.version ?? "4.17";
     this.domains = new XsDomainTable(opts.features ?? FEATURE_WATCH_DEPTH);
     for (const d of opts.domains ?? []) this.domains.create(d);
+    // dom0 is introduced at start-up (dom0_init()).
+    this.domains.create(0).introduced = true;
     this.system = new XsConnection(this, -1, 0, true, false, {});
     this.setupStructure();
   }

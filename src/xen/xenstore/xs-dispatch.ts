@@ -56,6 +56,11 @@ const FLAGS: ReadonlyMap<number, number> = new Map([
   [XsType.SET_TARGET, FLAG_PRIV],
   [XsType.RESET_WATCHES, 0],
   [XsType.DIRECTORY_PART, 0],
+]);
+
+/** Requests added after 4.17 (unstable only). */
+const FLAGS_UNSTABLE: ReadonlyMap<number, number> = new Map([
+  ...FLAGS,
   [XsType.GET_FEATURE, 0],
   [XsType.SET_FEATURE, FLAG_PRIV],
   [XsType.GET_QUOTA, FLAG_PRIV],
@@ -74,7 +79,7 @@ export function dispatch(xs: Xenstored, c: XsConnection, msg: XsMessage): void {
   };
   const sendError = (e: Errno): void => xs.queueFrame(c, encodeMessage(XsType.ERROR, reqId, txId, `${e}\0`));
 
-  const flags = FLAGS.get(type);
+  const flags = (xs.version === "4.17" ? FLAGS : FLAGS_UNSTABLE).get(type);
   if (flags === undefined) {
     xs.request(c, 0, () => sendError("ENOSYS"));
     return;
@@ -87,7 +92,7 @@ export function dispatch(xs: Xenstored, c: XsConnection, msg: XsMessage): void {
   const result = xs.request(c, effectiveTx, (tx): Body | null => {
     // WATCH queues its OK itself, before the first event (xenstored acks, then fires).
     if (type === XsType.WATCH) {
-      const r = watchRequest(c, msg.payload, () => send(XsType.WATCH, OK));
+      const r = watchRequest(c, msg.payload, xs.version !== "4.17", () => send(XsType.WATCH, OK));
       return r ?? null;
     }
     return handle(xs, c, tx, type, msg.payload);
@@ -97,9 +102,10 @@ export function dispatch(xs: Xenstored, c: XsConnection, msg: XsMessage): void {
   else send(type, result);
 }
 
-function watchRequest(c: XsConnection, payload: Buffer, acked: () => void): Errno | undefined {
+function watchRequest(c: XsConnection, payload: Buffer, depthAllowed: boolean, acked: () => void): Errno | undefined {
   const args = splitStrings(payload);
-  if (args.length !== 2 && args.length !== 3) return "EINVAL";
+  // 4.17: exactly path and token; later: an optional depth (XENSTORE_SERVER_FEATURE watch depth).
+  if (args.length !== 2 && !(depthAllowed && args.length === 3)) return "EINVAL";
   let depth = -1;
   if (args.length === 3) {
     if (!/^\d+$/.test(args[2])) return "EINVAL";

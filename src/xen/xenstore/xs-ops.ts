@@ -138,7 +138,8 @@ export function atoiU32(s: string): number {
 }
 
 export function getPerms(c: XsConnection, tx: Tx, path: string | undefined): string[] | Errno {
-  const name = canon(c, path, true);
+  // 4.17 has no GET_PERMS for @special names (EINVAL); later versions allow it.
+  const name = canon(c, path, c.store.version !== "4.17");
   if (!name) return "EINVAL";
   const n = getNodeChk(c, tx, name, PERM_READ);
   return typeof n === "string" ? n : formatPerms(n.perms);

@@ -32,6 +32,8 @@ export interface XsListenSpec {
 export interface XsServerEvents {
   /** A connection was dropped for a protocol violation. */
   onProtocolError?(path: string, reason: string): void;
+  /** Output could not be made durable (the state file failed): nothing was acknowledged. */
+  onFatal?(err: Error): void;
 }
 
 interface Client {
@@ -143,7 +145,16 @@ export class XsSocketServer {
     this.xs.hold();
     setImmediate(() => {
       this.held = false;
-      this.xs.release();
+      try {
+        this.xs.release();
+      } catch (e) {
+        // Persisting failed: drop every client unacknowledged and report.
+        for (const c of [...this.clients]) this.drop(c);
+        const err = e instanceof Error ? e : new Error(String(e));
+        if (this.events.onFatal) this.events.onFatal(err);
+        else throw err;
+        return;
+      }
       this.writeOut();
     });
   }
