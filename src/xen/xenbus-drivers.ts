@@ -170,6 +170,11 @@ export class XenbusFrontendDriver {
     if (err) throw new Error(`frontend ${this.name}: cannot watch ${be}/state: ${err}`);
   }
 
+  /** The guest unloads its driver: the front end goes Closing; the handshake then closes both sides. */
+  close(): void {
+    switchState(this.conn, this.frontendPath, "frontend", XenbusState.Closing, this.opts.trace, this.name);
+  }
+
   /** Returns a closed front end to Initialising: the back end reconnects. */
   reconnect(): void {
     switchState(this.conn, this.frontendPath, "frontend", XenbusState.Initialising, this.opts.trace, this.name);

@@ -137,7 +137,8 @@ export function switchState(
   const from = readState(c, `${dir}/state`);
   xenbusTransition(side, from, to);
   if (from === to) return;
+  // Recorded before the write: the write delivers the peer's reaction synchronously.
+  trace?.record(device, side, from, to);
   const err = c.write(`${dir}/state`, String(to));
   if (err) throw new Error(`${side} ${device}: writing ${dir}/state failed: ${err}`);
-  trace?.record(device, side, from, to);
 }
