@@ -1,5 +1,13 @@
 /** Every benchmark in the project. Later issues append theirs here. */
 import type { Bench } from "./bench-types.js";
 import { kernelHold, kernelHoldBaseline } from "./kernel-hold.bench.js";
+import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } from "./xenstore.bench.js";
 
-export const BENCHES: readonly Bench[] = [kernelHold, kernelHoldBaseline];
+export const BENCHES: readonly Bench[] = [
+  kernelHold,
+  kernelHoldBaseline,
+  xenstoreRead,
+  xenstoreWrite,
+  xenstoreDirectory,
+  xenstoreWatchFanout,
+];

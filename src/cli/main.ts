@@ -8,8 +8,8 @@ import { EXIT_OK, reportFailure } from "./exit-codes.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerValidateCommand } from "./validate-command.js";
-import { registerXenstoredCommand } from "./xenstored-command.js";
 import { xenlabVersion } from "./version.js";
+import { registerXenstoredCommand } from "./xenstored-command.js";
 
 /** Every subcommand; later features append theirs. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { createDomainLikeXl, writeDom0Entries } from "../xen/xenstore/libxl-domain.js";
 import { Xenstored } from "../xen/xenstore/xenstored.js";
 import { QUOTA_PARAMS, quotaParamByName, type XsQuotas } from "../xen/xenstore/xs-quota.js";
-import { XsSocketServer, type XsListenSpec } from "../xen/xenstore/xs-socket-server.js";
+import { type XsListenSpec, XsSocketServer } from "../xen/xenstore/xs-socket-server.js";
 import { XsStateError, XsStateFile } from "../xen/xenstore/xs-state-file.js";
 import { UsageError } from "./exit-codes.js";
 
@@ -30,15 +30,34 @@ interface XenstoredFlags {
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 export function registerXenstoredCommand(program: Command): void {
-  const quotaHelp = QUOTA_PARAMS.map((p) => `  ${p.name.padEnd(18)} ${String(p.default).padStart(5)} ${p.unit.padEnd(12)} ${p.help} (xenstored ${p.xenOption})`).join("\n");
+  const quotaHelp = QUOTA_PARAMS.map(
+    (p) =>
+      `  ${p.name.padEnd(18)} ${String(p.default).padStart(5)} ${p.unit.padEnd(12)} ${p.help} (xenstored ${p.xenOption})`,
+  ).join("\n");
   program
     .command("xenstored")
     .description("run the xenstore daemon on a Unix socket for Xen's xenstore tools")
     .requiredOption("--socket <path>", "the dom0 socket (clients connect as dom0, as to xenstored's socket)")
-    .option("--state <file>", "keep the tree in FILE (+ FILE.wal): it survives a restart; a change is durable before it is acknowledged")
-    .option("--recover", "with --state: cut off an incomplete last log record left by a crash (a copy is kept)")
-    .option("--guest-socket <domid:path>", "also listen on PATH as domain DOMID's ring (permission checks and quotas apply); repeatable", collect, [])
-    .option("--domain <domid>", "treat DOMID as an existing domain (permissions may name it); repeatable", collect, [])
+    .option(
+      "--state <file>",
+      "keep the tree in FILE (+ FILE.wal): it survives a restart; a change is durable before it is acknowledged",
+    )
+    .option(
+      "--recover",
+      "with --state: cut off an incomplete last log record left by a crash (a copy is kept)",
+    )
+    .option(
+      "--guest-socket <domid:path>",
+      "also listen on PATH as domain DOMID's ring (permission checks and quotas apply); repeatable",
+      collect,
+      [],
+    )
+    .option(
+      "--domain <domid>",
+      "treat DOMID as an existing domain (permissions may name it); repeatable",
+      collect,
+      [],
+    )
     .option("--quota <name=value>", "set a quota (see below); repeatable; 0 disables it", collect, [])
     .option("-E, --entry-nb <n>", "nodes a domain may own")
     .option("-S, --entry-size <n>", "largest node in bytes")
@@ -99,7 +118,8 @@ function parseQuotas(flags: XenstoredFlags): Partial<XsQuotas> {
     }
     q[p.key] = wholeNumber(`--quota ${p.name}`, m[2]);
   }
-  if (q.pathMax !== undefined && q.pathMax > 2048) throw new UsageError(`--path-max: at most 2048, got ${q.pathMax}`);
+  if (q.pathMax !== undefined && q.pathMax > 2048)
+    throw new UsageError(`--path-max: at most 2048, got ${q.pathMax}`);
   return q;
 }
 
@@ -108,7 +128,8 @@ function parseGuestSockets(items: readonly string[]): XsListenSpec[] {
     const m = /^(\d+):(.+)$/.exec(item);
     if (!m) throw new UsageError(`--guest-socket: expected DOMID:PATH, got "${item}"`);
     const domid = wholeNumber("--guest-socket", m[1]);
-    if (domid === 0 || domid >= 0x7ff0) throw new UsageError(`--guest-socket: domid must be 1..32751, got ${domid}`);
+    if (domid === 0 || domid >= 0x7ff0)
+      throw new UsageError(`--guest-socket: domid must be 1..32751, got ${domid}`);
     return { path: m[2], domid };
   });
 }
@@ -116,7 +137,10 @@ function parseGuestSockets(items: readonly string[]): XsListenSpec[] {
 async function runXenstored(flags: XenstoredFlags): Promise<void> {
   const quotas = parseQuotas(flags);
   const guests = parseGuestSockets(flags.guestSocket);
-  const domains = [...flags.domain.map((d) => wholeNumber("--domain", d)), ...guests.map((g) => g.domid ?? 0)];
+  const domains = [
+    ...flags.domain.map((d) => wholeNumber("--domain", d)),
+    ...guests.map((g) => g.domid ?? 0),
+  ];
   if (flags.recover && !flags.state) throw new UsageError("--recover needs --state");
   const say = (s: string): void => {
     if (!flags.quiet) process.stderr.write(`xenstored: ${s}\n`);
@@ -129,7 +153,10 @@ async function runXenstored(flags: XenstoredFlags): Promise<void> {
     try {
       const r = state.open(xs);
       say(`state ${flags.state}: ${r.nodes} nodes (${r.walBatches} logged batches replayed)`);
-      if (r.recovered) say(`cut an incomplete log record at byte ${r.recovered.offset}; the old log is kept as ${r.recovered.copy}`);
+      if (r.recovered)
+        say(
+          `cut an incomplete log record at byte ${r.recovered.offset}; the old log is kept as ${r.recovered.copy}`,
+        );
     } catch (e) {
       // A damaged state file is bad input: exit code 2, the message names file and offset.
       if (e instanceof XsStateError) throw new UsageError(e.message);
@@ -163,7 +190,8 @@ async function runXenstored(flags: XenstoredFlags): Promise<void> {
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   await server.close();
-  if (fatal) throw new Error(`cannot make changes durable, stopped without acknowledging them: ${fatal.message}`);
+  if (fatal)
+    throw new Error(`cannot make changes durable, stopped without acknowledging them: ${fatal.message}`);
   state?.close(xs);
   say("stopped");
 }

@@ -151,7 +151,13 @@ function scriptPath(s: string): string {
 
 /** xl network-attach / a vif= line: libxl__set_xenstore_nic(). */
 export function addNic(c: XsConnection, domid: number, nic: NicSpec): Errno | undefined {
-  const d: LibxlDevice = { kind: "vif", backendKind: "vif", domid, devid: nic.devid, backendDomid: nic.backendDomid ?? 0 };
+  const d: LibxlDevice = {
+    kind: "vif",
+    backendKind: "vif",
+    domid,
+    devid: nic.devid,
+    backendDomid: nic.backendDomid ?? 0,
+  };
   const { back, front } = baseKeys(d);
   const mtu = nic.mtu ?? MTU_DEFAULT;
   back.push(["script", scriptPath(nic.script ?? "vif-bridge")]);
@@ -274,7 +280,12 @@ export function addUsbCtrl(c: XsConnection, domid: number, ctrl: UsbCtrlSpec): E
   if (ports < 1 || ports > 31) return "EINVAL";
   const libxlOnly = d.backendKind === "none";
   const { back, front } = libxlOnly ? { back: [] as Kv[], front: undefined } : baseKeys(d);
-  back.push(["type", ctrl.type ?? "pv"], ["usb-ver", String(ctrl.version ?? 2)], ["num-ports", String(ports)], ["port", ""]);
+  back.push(
+    ["type", ctrl.type ?? "pv"],
+    ["usb-ver", String(ctrl.version ?? 2)],
+    ["num-ports", String(ports)],
+    ["port", ""],
+  );
   for (let i = 1; i <= ports; i++) back.push([`port/${i}`, ""]);
   return c.inTransaction((tx) => {
     if (!libxlOnly) return deviceGenericAdd(c, tx, d, back, front, undefined);
@@ -315,7 +326,13 @@ const CONSOLE_PROTOCOL = "vt100";
 
 /** The PV console 0: libxl__device_console_add() with a build state. */
 export function addConsole(c: XsConnection, domid: number, con: ConsoleSpec): Errno | undefined {
-  const d: LibxlDevice = { kind: "console", backendKind: "console", domid, devid: 0, backendDomid: con.backendDomid ?? 0 };
+  const d: LibxlDevice = {
+    kind: "console",
+    backendKind: "console",
+    domid,
+    devid: 0,
+    backendDomid: con.backendDomid ?? 0,
+  };
   const back: Kv[] = [
     ["frontend-id", String(domid)],
     ["online", "1"],

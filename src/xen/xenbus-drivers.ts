@@ -91,7 +91,10 @@ export class XenbusBackendDriver {
       return;
     }
     // The front end closed (or vanished while connected): follow, and go away if offline.
-    if (feState === XenbusState.Closed || (feState === XenbusState.Unknown && state === XenbusState.Connected)) {
+    if (
+      feState === XenbusState.Closed ||
+      (feState === XenbusState.Unknown && state === XenbusState.Connected)
+    ) {
       if (state !== XenbusState.Closed) {
         if (state !== XenbusState.Closing) to(XenbusState.Closing);
         to(XenbusState.Closed);
@@ -164,7 +167,8 @@ export class XenbusFrontendDriver {
       },
     };
     const be = this.conn.readString(`${this.frontendPath}/backend`);
-    if (isErrno(be)) throw new Error(`frontend ${this.name}: cannot read ${this.frontendPath}/backend: ${be}`);
+    if (isErrno(be))
+      throw new Error(`frontend ${this.name}: cannot read ${this.frontendPath}/backend: ${be}`);
     this.backendPath = be;
     const err = this.conn.watch(`${be}/state`, this.tok);
     if (err) throw new Error(`frontend ${this.name}: cannot watch ${be}/state: ${err}`);
@@ -177,7 +181,14 @@ export class XenbusFrontendDriver {
 
   /** Returns a closed front end to Initialising: the back end reconnects. */
   reconnect(): void {
-    switchState(this.conn, this.frontendPath, "frontend", XenbusState.Initialising, this.opts.trace, this.name);
+    switchState(
+      this.conn,
+      this.frontendPath,
+      "frontend",
+      XenbusState.Initialising,
+      this.opts.trace,
+      this.name,
+    );
   }
 
   private react(): void {

@@ -51,7 +51,10 @@ export interface XenbusProfile {
 /** 1 GiB of 512-byte sectors, the default disk size when none is given. */
 export const DEFAULT_SECTORS = 2097152;
 
-export function profileFor(kind: XenbusDeviceKind, opts: { sectors?: number; readonly?: boolean } = {}): XenbusProfile {
+export function profileFor(
+  kind: XenbusDeviceKind,
+  opts: { sectors?: number; readonly?: boolean } = {},
+): XenbusProfile {
   switch (kind) {
     case "vif":
       return {

@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { XenbusState, XenbusTrace, XenbusTransitionError, xenbusTransition } from "./xenbus.js";
-import { backendPath, frontendPath, libxlPath, type LibxlDevice, removeDevice, usbCtrlDevice } from "./xenbus-devices.js";
+import {
+  backendPath,
+  frontendPath,
+  type LibxlDevice,
+  libxlPath,
+  removeDevice,
+  usbCtrlDevice,
+} from "./xenbus-devices.js";
 import { XenbusBackendDriver, XenbusFrontendDriver, XlHotplug } from "./xenbus-drivers.js";
 import { profileFor, type XenbusDeviceKind } from "./xenbus-profiles.js";
 import { createDomainLikeXl } from "./xenstore/libxl-domain.js";
@@ -57,7 +64,8 @@ function connect(kind: XenbusDeviceKind) {
 }
 
 const t = (device: string, side: string, from: string, to: string) => ({ device, side, from, to });
-const strip = (tr: XenbusTrace) => tr.events.map(({ device, side, from, to }) => ({ device, side, from, to }));
+const strip = (tr: XenbusTrace) =>
+  tr.events.map(({ device, side, from, to }) => ({ device, side, from, to }));
 
 describe("the connect handshake", () => {
   it("vif: back end InitWait, netfront Connected, netback Connected", () => {
@@ -102,7 +110,11 @@ describe("the connect handshake", () => {
       t("vusb/0", "frontend", "Initialised", "Connected"),
     ]);
     const fe = frontendPath(dev);
-    expect([guest.readString(`${fe}/urb-ring-ref`), guest.readString(`${fe}/conn-ring-ref`), guest.readString(`${fe}/event-channel`)]).toEqual(["8", "9", "10"]);
+    expect([
+      guest.readString(`${fe}/urb-ring-ref`),
+      guest.readString(`${fe}/conn-ring-ref`),
+      guest.readString(`${fe}/event-channel`),
+    ]).toEqual(["8", "9", "10"]);
   });
 });
 
@@ -119,7 +131,8 @@ describe("teardown and reconnect", () => {
     ]);
     expect(removed).toBe(true);
     expect(back.isUnregistered).toBe(true);
-    for (const p of [frontendPath(dev), backendPath(dev), libxlPath(dev)]) expect(toolstack.read(p)).toBe("ENOENT");
+    for (const p of [frontendPath(dev), backendPath(dev), libxlPath(dev)])
+      expect(toolstack.read(p)).toBe("ENOENT");
     expect(checkStore(xs)).toBeUndefined();
   });
 
@@ -153,16 +166,30 @@ describe("teardown and reconnect", () => {
     new XenbusFrontendDriver(h.guest, frontendPath(dev), profile, { trace, defer }).start();
     let steps = 0;
     while (queue.length > 0 && steps++ < 1000) queue.shift()!();
-    expect(trace.events.map((e) => `${e.side}:${e.to}`)).toEqual(["backend:InitWait", "frontend:Connected", "backend:Connected"]);
+    expect(trace.events.map((e) => `${e.side}:${e.to}`)).toEqual([
+      "backend:InitWait",
+      "frontend:Connected",
+      "backend:Connected",
+    ]);
   });
 });
 
 describe("the state machine", () => {
   it("refuses edges the drivers never take", () => {
-    expect(xenbusTransition("backend", XenbusState.Initialising, XenbusState.InitWait)).toBe(XenbusState.InitWait);
-    expect(() => xenbusTransition("backend", XenbusState.Initialising, XenbusState.Initialised)).toThrow(XenbusTransitionError);
-    expect(() => xenbusTransition("frontend", XenbusState.Initialising, XenbusState.InitWait)).toThrow(/frontend: illegal xenbus transition Initialising -> InitWait/);
-    expect(() => xenbusTransition("frontend", XenbusState.Closed, XenbusState.Connected)).toThrow(XenbusTransitionError);
-    expect(() => xenbusTransition("backend", XenbusState.Connected, XenbusState.InitWait)).toThrow(XenbusTransitionError);
+    expect(xenbusTransition("backend", XenbusState.Initialising, XenbusState.InitWait)).toBe(
+      XenbusState.InitWait,
+    );
+    expect(() => xenbusTransition("backend", XenbusState.Initialising, XenbusState.Initialised)).toThrow(
+      XenbusTransitionError,
+    );
+    expect(() => xenbusTransition("frontend", XenbusState.Initialising, XenbusState.InitWait)).toThrow(
+      /frontend: illegal xenbus transition Initialising -> InitWait/,
+    );
+    expect(() => xenbusTransition("frontend", XenbusState.Closed, XenbusState.Connected)).toThrow(
+      XenbusTransitionError,
+    );
+    expect(() => xenbusTransition("backend", XenbusState.Connected, XenbusState.InitWait)).toThrow(
+      XenbusTransitionError,
+    );
   });
 });

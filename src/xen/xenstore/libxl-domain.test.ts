@@ -11,7 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { createDomainLikeXl, destroyDomainEntries, libxlStartTime, writeDom0Entries } from "./libxl-domain.js";
+import {
+  createDomainLikeXl,
+  destroyDomainEntries,
+  libxlStartTime,
+  writeDom0Entries,
+} from "./libxl-domain.js";
 import { Xenstored } from "./xenstored.js";
 import { checkStore } from "./xs-domain-ops.js";
 import { XsSocketServer } from "./xs-socket-server.js";
@@ -37,7 +42,14 @@ function populate(): Xenstored {
     startTime: 1262304000.25,
     console: { port: 2, mfn: 2883585 },
     disks: [{ vdev: "xvda", target: "/dev/vg0/pvguest" }],
-    nics: [{ devid: 0, mac: "00:16:3e:11:22:33", bridge: "xenbr0", rate: { bytesPerInterval: 1250000, intervalUsecs: 50000 } }],
+    nics: [
+      {
+        devid: 0,
+        mac: "00:16:3e:11:22:33",
+        bridge: "xenbr0",
+        rate: { bytesPerInterval: 1250000, intervalUsecs: 50000 },
+      },
+    ],
     usbctrls: [{ devid: 0, version: 2, ports: 2 }],
     usbdevs: [{ ctrl: 0, port: 1, busid: "3-1.5" }],
   });
@@ -54,7 +66,9 @@ describe("the entries xl writes", () => {
     const path = join(dir, "s");
     await server.listen([{ path }]);
     try {
-      const { stdout } = await promisify(execFile)("xenstore-ls", ["-f", "-p"], { env: { ...process.env, XENSTORED_PATH: path } });
+      const { stdout } = await promisify(execFile)("xenstore-ls", ["-f", "-p"], {
+        env: { ...process.env, XENSTORED_PATH: path },
+      });
       if (process.env.XENLAB_UPDATE_GOLDEN) writeFileSync(GOLDEN, stdout);
       expect(stdout).toBe(readFileSync(GOLDEN, "utf8"));
     } finally {

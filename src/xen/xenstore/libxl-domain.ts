@@ -15,7 +15,16 @@
  * `start_time` is the domain's start in seconds of the caller's clock (the twin's
  * simulated time), written as libxl does ("%jd.%02d", centiseconds).
  */
-import { addConsole, addDisk, addNic, addUsbCtrl, attachUsbDev, type DiskSpec, type NicSpec, type UsbCtrlSpec } from "../xenbus-devices.js";
+import {
+  addConsole,
+  addDisk,
+  addNic,
+  addUsbCtrl,
+  attachUsbDev,
+  type DiskSpec,
+  type NicSpec,
+  type UsbCtrlSpec,
+} from "../xenbus-devices.js";
 import type { XsConnection } from "./xs-connection.js";
 import type { Errno } from "./xs-wire.js";
 
@@ -73,13 +82,18 @@ export function writeDomainEntries(c: XsConnection, d: LibxlDomainSpec): Errno |
   const lx = `/libxl/${d.domid}`;
   const mknod = (tx: number, path: string, perms: string[]): Errno | undefined =>
     c.mkdir(path, tx) ?? c.setPerms(path, perms, tx);
+  /** xs_rm (result ignored, as libxl does) then libxl__xs_mknod. */
+  const remake = (tx: number, path: string, perms: string[]): Errno | undefined => {
+    c.rm(path, tx);
+    return mknod(tx, path, perms);
+  };
 
   const make = c.inTransaction((tx) => {
     c.rm(dom, tx);
     const steps: Array<() => Errno | undefined> = [
       () => mknod(tx, dom, RO(d.domid)),
-      () => (c.rm(vm, tx), mknod(tx, vm, RO(d.domid))),
-      () => (c.rm(lx, tx), mknod(tx, lx, NO)),
+      () => remake(tx, vm, RO(d.domid)),
+      () => remake(tx, lx, NO),
       () => mknod(tx, `${lx}/device`, NO),
       () => c.write(`${dom}/vm`, vm, tx),
       () => c.write(`${dom}/name`, d.name, tx),
@@ -204,7 +218,8 @@ export function createDomainLikeXl(c: XsConnection, d: XlDomainConfig): Errno | 
  */
 export function destroyDomainEntries(c: XsConnection, domid: number, uuid: string): Errno | undefined {
   return c.inTransaction((tx) => {
-    for (const kind of ["vif", "vbd", "qdisk", "vusb", "qusb", "console"]) c.rm(`/local/domain/0/backend/${kind}/${domid}`, tx);
+    for (const kind of ["vif", "vbd", "qdisk", "vusb", "qusb", "console"])
+      c.rm(`/local/domain/0/backend/${kind}/${domid}`, tx);
     c.rm(`/local/domain/${domid}`, tx);
     c.rm(`/vm/${uuid}`, tx);
     c.rm(`/libxl/${domid}`, tx);

@@ -168,7 +168,8 @@ describe("permissions", () => {
   it("malformed permission strings are EINVAL", () => {
     const { d0 } = setup();
     d0.write("/q", "v");
-    for (const bad of [["x0"], ["r"], ["r0x"], ["n0", "b"], ["n 0 "]]) expect(d0.setPerms("/q", bad), bad.join()).toBe("EINVAL");
+    for (const bad of [["x0"], ["r"], ["r0x"], ["n0", "b"], ["n 0 "]])
+      expect(d0.setPerms("/q", bad), bad.join()).toBe("EINVAL");
     expect(d0.setPerms("/q", [])).toBe("EINVAL");
     // strtol(…, 0): hex and octal ids are accepted
     expect(d0.setPerms("/q", ["n0", "r0x5", "b06"])).toBeUndefined();

@@ -30,7 +30,7 @@ import { emptyValue, makeNode, NO_GENERATION, type XsNode } from "./xs-node.js";
 import { PERM_NONE, type XsPerm } from "./xs-perms.js";
 import { defaultQuotas, type XsQuotas } from "./xs-quota.js";
 import type { XsTransaction } from "./xs-transaction.js";
-import { encodeMessage, type Errno, XsType } from "./xs-wire.js";
+import { type Errno, encodeMessage, XsType } from "./xs-wire.js";
 
 /** One committed change, for persistence. */
 export type XsJournalEntry =

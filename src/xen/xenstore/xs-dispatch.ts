@@ -19,8 +19,8 @@ import * as dops from "./xs-domain-ops.js";
 import { childrenPayload } from "./xs-node.js";
 import * as ops from "./xs-ops.js";
 import {
-  encodeMessage,
   type Errno,
+  encodeMessage,
   isErrno,
   nulStrings,
   oneArg,
@@ -102,7 +102,12 @@ export function dispatch(xs: Xenstored, c: XsConnection, msg: XsMessage): void {
   else send(type, result);
 }
 
-function watchRequest(c: XsConnection, payload: Buffer, depthAllowed: boolean, acked: () => void): Errno | undefined {
+function watchRequest(
+  c: XsConnection,
+  payload: Buffer,
+  depthAllowed: boolean,
+  acked: () => void,
+): Errno | undefined {
   const args = splitStrings(payload);
   // 4.17: exactly path and token; later: an optional depth (XENSTORE_SERVER_FEATURE watch depth).
   if (args.length !== 2 && !(depthAllowed && args.length === 3)) return "EINVAL";

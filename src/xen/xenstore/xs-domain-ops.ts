@@ -200,7 +200,8 @@ export function checkStore(xs: Xenstored): string | undefined {
     }
     return `${name} is not reachable from /`;
   }
-  for (const [domid, cnt] of counts) if (xs.ownedBy(domid) !== cnt) return `domain ${domid} owner count is wrong`;
+  for (const [domid, cnt] of counts)
+    if (xs.ownedBy(domid) !== cnt) return `domain ${domid} owner count is wrong`;
   return undefined;
 }
 
@@ -209,7 +210,7 @@ export function checkStore(xs: Xenstored): string | undefined {
 /** The domain shut down (not yet destroyed): @releaseDomain once, if introduced. */
 export function domainShutdown(xs: Xenstored, domid: number): void {
   const d = xs.domains.get(domid);
-  if (!d || !d.introduced || d.shutdown) return;
+  if (!d?.introduced || d.shutdown) return;
   d.shutdown = true;
   fireSpecial(xs, "@releaseDomain");
 }

@@ -18,8 +18,8 @@ import { describe, expect, it } from "vitest";
 import { Xenstored } from "./xenstored.js";
 import { checkStore } from "./xs-domain-ops.js";
 import { XsProtocolError, XsStreamParser } from "./xs-parser.js";
+import { encodeMessage, XENSTORE_PAYLOAD_MAX, XS_ERRORS, type XsMessage, XsType } from "./xs-wire.js";
 import { XsWireHarness } from "./xs-wire-harness.js";
-import { encodeMessage, XENSTORE_PAYLOAD_MAX, XS_ERRORS, XsType, type XsMessage } from "./xs-wire.js";
 
 interface Frame {
   type: number;
@@ -34,7 +34,10 @@ const frameArb: fc.Arbitrary<Frame> = fc.record({
   reqId: fc.nat(),
   txId: fc.nat({ max: 3 }),
   payload: fc.uint8Array({ maxLength: 40 }),
-  badLen: fc.option(fc.integer({ min: XENSTORE_PAYLOAD_MAX + 1, max: 0xffffffff }), { freq: 20, nil: undefined }),
+  badLen: fc.option(fc.integer({ min: XENSTORE_PAYLOAD_MAX + 1, max: 0xffffffff }), {
+    freq: 20,
+    nil: undefined,
+  }),
 });
 
 function encodeFrame(f: Frame): Buffer {
@@ -62,13 +65,47 @@ function feedAll(bytes: Buffer, cuts: number[]): { msgs: XsMessage[]; error?: un
   return { msgs };
 }
 
-const PATHS = ["/a", "/a/b", "/a/b/c", "/", "/local/domain/5/data/x", "data/y", "@releaseDomain", "@introduceDomain", "/a//b", "/a/", "", "/x y", "rel"];
-const WORDS = [...PATHS, "T", "F", "n0", "r5", "b6", "w0", "x1", "r", "5", "0", "1", "tok", "help", "check", "-1", "99999"];
+const PATHS = [
+  "/a",
+  "/a/b",
+  "/a/b/c",
+  "/",
+  "/local/domain/5/data/x",
+  "data/y",
+  "@releaseDomain",
+  "@introduceDomain",
+  "/a//b",
+  "/a/",
+  "",
+  "/x y",
+  "rel",
+];
+const WORDS = [
+  ...PATHS,
+  "T",
+  "F",
+  "n0",
+  "r5",
+  "b6",
+  "w0",
+  "x1",
+  "r",
+  "5",
+  "0",
+  "1",
+  "tok",
+  "help",
+  "check",
+  "-1",
+  "99999",
+];
 
 const stringArb = fc.oneof(fc.constantFrom(...WORDS), fc.string({ maxLength: 6 }));
 const payloadArb = fc.oneof(
   fc.array(stringArb, { maxLength: 4 }).map((ss) => Buffer.from(ss.map((s) => `${s}\0`).join(""), "latin1")),
-  fc.tuple(fc.constantFrom(...PATHS), fc.string({ maxLength: 8 })).map(([p, v]) => Buffer.from(`${p}\0${v}`, "latin1")),
+  fc
+    .tuple(fc.constantFrom(...PATHS), fc.string({ maxLength: 8 }))
+    .map(([p, v]) => Buffer.from(`${p}\0${v}`, "latin1")),
   fc.uint8Array({ maxLength: 24 }).map((a) => Buffer.from(a)),
 );
 const requestArb = fc.record({
@@ -81,21 +118,32 @@ const requestArb = fc.record({
 describe("fuzzing", () => {
   it("framing matches the reference for any frames cut anywhere (60k)", () => {
     fc.assert(
-      fc.property(fc.array(frameArb, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 6 }), (frames, cuts) => {
-        const bytes = Buffer.concat(frames.map(encodeFrame));
-        const { msgs, error } = feedAll(bytes, cuts);
-        const bad = frames.findIndex((f) => f.badLen !== undefined);
-        const good = bad < 0 ? frames : frames.slice(0, bad);
-        // Plain comparisons: expect() per run would dominate the run time.
-        if (msgs.length !== good.length) throw new Error(`${msgs.length} messages, expected ${good.length}`);
-        good.forEach((f, i) => {
-          const m = msgs[i];
-          if (m.type !== f.type || m.reqId !== f.reqId || m.txId !== f.txId || !m.payload.equals(Buffer.from(f.payload))) {
-            throw new Error(`message ${i} differs`);
-          }
-        });
-        if (bad >= 0 ? !(error instanceof XsProtocolError) : error !== undefined) throw new Error(`wrong outcome: ${error}`);
-      }),
+      fc.property(
+        fc.array(frameArb, { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (frames, cuts) => {
+          const bytes = Buffer.concat(frames.map(encodeFrame));
+          const { msgs, error } = feedAll(bytes, cuts);
+          const bad = frames.findIndex((f) => f.badLen !== undefined);
+          const good = bad < 0 ? frames : frames.slice(0, bad);
+          // Plain comparisons: expect() per run would dominate the run time.
+          if (msgs.length !== good.length)
+            throw new Error(`${msgs.length} messages, expected ${good.length}`);
+          good.forEach((f, i) => {
+            const m = msgs[i];
+            if (
+              m.type !== f.type ||
+              m.reqId !== f.reqId ||
+              m.txId !== f.txId ||
+              !m.payload.equals(Buffer.from(f.payload))
+            ) {
+              throw new Error(`message ${i} differs`);
+            }
+          });
+          if (bad >= 0 ? !(error instanceof XsProtocolError) : error !== undefined)
+            throw new Error(`wrong outcome: ${error}`);
+        },
+      ),
       { numRuns: 60_000 },
     );
   });
@@ -139,7 +187,8 @@ describe("fuzzing", () => {
             replies++;
             if (f.reqId !== i + 1) fail(`reply req_id ${f.reqId}, expected ${i + 1}`);
             if (f.type === XsType.ERROR) {
-              if (!known.has(f.payload.toString("latin1"))) fail(`unknown error ${f.payload.toString("latin1")}`);
+              if (!known.has(f.payload.toString("latin1")))
+                fail(`unknown error ${f.payload.toString("latin1")}`);
             } else if (f.type !== r.type) fail(`reply type ${f.type} for request type ${r.type}`);
           }
           if (replies !== 1) fail(`${replies} replies to one request`);

@@ -14,9 +14,29 @@
  */
 import type { Xenstored } from "./xenstored.js";
 import type { XsConnection } from "./xs-connection.js";
-import { childrenPayload, makeNode, NO_GENERATION, nodeSize, withChildAdded, withChildRemoved, withPerms, withValue, type XsNode } from "./xs-node.js";
+import {
+  childrenPayload,
+  makeNode,
+  NO_GENERATION,
+  nodeSize,
+  withChildAdded,
+  withChildRemoved,
+  withPerms,
+  withValue,
+  type XsNode,
+} from "./xs-node.js";
 import { baseName, canonicalize, childName, parentOf } from "./xs-path.js";
-import { formatPerms, PERM_IGNORE, PERM_NONE, PERM_OWNER, PERM_READ, PERM_WRITE, parsePerm, permForConn, type XsPerm } from "./xs-perms.js";
+import {
+  formatPerms,
+  PERM_IGNORE,
+  PERM_NONE,
+  PERM_OWNER,
+  PERM_READ,
+  PERM_WRITE,
+  parsePerm,
+  permForConn,
+  type XsPerm,
+} from "./xs-perms.js";
 import { XsTransaction } from "./xs-transaction.js";
 import { fireWatches, sendEvent } from "./xs-watch.js";
 import { type Errno, XENSTORE_PAYLOAD_MAX, XENSTORE_REL_PATH_MAX } from "./xs-wire.js";
@@ -205,7 +225,13 @@ function createNode(c: XsConnection, tx: Tx, name: string, value: Buffer): XsNod
     const owned = c.privileged ? 0 : tx ? xs.ownedBy(c.domid) : xs.ownedBy(c.domid) + i;
     if (owned >= nodesQuota) return failCreate(tx, i, false);
     const children = i === 0 ? [] : [baseName(chain[i - 1])];
-    const n = makeNode(i === 0 ? value : Buffer.alloc(0), perms, children, i === 0 ? 0 : children[0].length + 1, 0);
+    const n = makeNode(
+      i === 0 ? value : Buffer.alloc(0),
+      perms,
+      children,
+      i === 0 ? 0 : children[0].length + 1,
+      0,
+    );
     if (!c.privileged && nodeSize(n) >= quota(c, "nodeSize", "node-size")) return failCreate(tx, i, true);
     built.push(n);
   }
@@ -220,7 +246,11 @@ function createNode(c: XsConnection, tx: Tx, name: string, value: Buffer): XsNod
     xs.storeNode(tx, chain[i], n);
     if (i === 0) deepest = n;
   }
-  xs.storeNode(tx, parentName, withChildAdded(parent, baseName(chain[chain.length - 1]), xs.nextGeneration()));
+  xs.storeNode(
+    tx,
+    parentName,
+    withChildAdded(parent, baseName(chain[chain.length - 1]), xs.nextGeneration()),
+  );
   return deepest!;
 }
 
@@ -277,7 +307,12 @@ function removeSubtree(c: XsConnection, tx: Tx, name: string, root: string): Err
   return undefined;
 }
 
-export function setPerms(c: XsConnection, tx: Tx, path: string | undefined, entries: readonly string[]): Errno | undefined {
+export function setPerms(
+  c: XsConnection,
+  tx: Tx,
+  path: string | undefined,
+  entries: readonly string[],
+): Errno | undefined {
   const xs = c.store;
   if (entries.length < 1) return "EINVAL";
   if (!c.privileged && entries.length > quota(c, "permissions", "permissions")) return "ENOSPC";
@@ -366,7 +401,10 @@ export function transactionEnd(c: XsConnection, tx: Tx, commit: boolean): Errno 
   for (const [name, e] of tx.accessed) {
     if (!e.modified) continue;
     if (e.node) {
-      xs.putGlobal(name, makeNode(e.node.value, e.node.perms, e.node.children, e.node.childBytes, xs.nextGeneration()));
+      xs.putGlobal(
+        name,
+        makeNode(e.node.value, e.node.perms, e.node.children, e.node.childBytes, xs.nextGeneration()),
+      );
     } else if (e.gen !== NO_GENERATION) {
       xs.delGlobal(name);
     }

@@ -4,16 +4,17 @@
  * answers: Xen `tools/xenstored/core.c` (process_message, handle_input, onearg,
  * canonicalize) and the differential run against Debian's C xenstored (README).
  */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Xenstored } from "./xenstored.js";
 import { XsProtocolError } from "./xs-parser.js";
 import { replyText, XsSocketClient } from "./xs-socket-client.js";
 import { XsSocketServer } from "./xs-socket-server.js";
-import { treeSnapshot, XsWireHarness } from "./xs-wire-harness.js";
 import { encodeMessage, XsType } from "./xs-wire.js";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { treeSnapshot, XsWireHarness } from "./xs-wire-harness.js";
 
 const NUL = (...s: string[]) => Buffer.from(s.map((x) => `${x}\0`).join(""), "latin1");
 
@@ -144,7 +145,14 @@ describe("bad requests get Xen's errors and leave the tree alone", () => {
     const { xs } = setup();
     const g = new XsWireHarness(xs, 5);
     const before = treeSnapshot(xs);
-    for (const t of [XsType.INTRODUCE, XsType.RELEASE, XsType.RESUME, XsType.IS_DOMAIN_INTRODUCED, XsType.SET_TARGET, XsType.CONTROL]) {
+    for (const t of [
+      XsType.INTRODUCE,
+      XsType.RELEASE,
+      XsType.RESUME,
+      XsType.IS_DOMAIN_INTRODUCED,
+      XsType.SET_TARGET,
+      XsType.CONTROL,
+    ]) {
       expect(ask(g, t, NUL("6", "1", "1"))).toBe("ERROR EACCES|");
     }
     expect(treeSnapshot(xs)).toBe(before);
@@ -152,7 +160,8 @@ describe("bad requests get Xen's errors and leave the tree alone", () => {
 
   it("a reply longer than the payload limit becomes E2BIG", () => {
     const { h } = setup();
-    for (let i = 0; i < 300; i++) ask(h, XsType.MKDIR, NUL(`/wide/child-with-a-long-name-${String(i).padStart(4, "0")}`));
+    for (let i = 0; i < 300; i++)
+      ask(h, XsType.MKDIR, NUL(`/wide/child-with-a-long-name-${String(i).padStart(4, "0")}`));
     expect(ask(h, XsType.DIRECTORY, NUL("/wide"))).toBe("ERROR E2BIG|");
   });
 });

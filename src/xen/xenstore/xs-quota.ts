@@ -54,8 +54,22 @@ export interface QuotaParam {
 
 /** The tunables, declared once (STYLE 17): CLI help and README are generated from this table. */
 export const QUOTA_PARAMS: readonly QuotaParam[] = [
-  { key: "nodes", name: "nodes", unit: "nodes", default: 1000, xenOption: "-E, --entry-nb", help: "nodes a domain may own" },
-  { key: "watches", name: "watches", unit: "watches", default: 128, xenOption: "-W, --watch-nb", help: "watches per domain" },
+  {
+    key: "nodes",
+    name: "nodes",
+    unit: "nodes",
+    default: 1000,
+    xenOption: "-E, --entry-nb",
+    help: "nodes a domain may own",
+  },
+  {
+    key: "watches",
+    name: "watches",
+    unit: "watches",
+    default: 128,
+    xenOption: "-W, --watch-nb",
+    help: "watches per domain",
+  },
   {
     key: "transactions",
     name: "transactions",

@@ -18,7 +18,9 @@ import { XsType } from "./xs-wire.js";
 const run = promisify(execFile);
 const HAVE_TOOLS = spawnSync("sh", ["-c", "command -v xenstore-read"]).status === 0;
 if (!HAVE_TOOLS) {
-  throw new Error("xenstore-utils is not installed: run `npm test` (scripts/test-setup.mjs installs it) or apt-get install xenstore-utils");
+  throw new Error(
+    "xenstore-utils is not installed: run `npm test` (scripts/test-setup.mjs installs it) or apt-get install xenstore-utils",
+  );
 }
 
 interface Daemon {
@@ -32,9 +34,13 @@ async function startDaemon(dir: string, extra: string[] = [], name = "xs"): Prom
   const socket = join(dir, `${name}.sock`);
   const guest = join(dir, `${name}-dom5.sock`);
   const stderr: string[] = [];
-  const proc = spawn(process.execPath, [CLI, "xenstored", "--socket", socket, "--guest-socket", `5:${guest}`, ...extra], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [CLI, "xenstored", "--socket", socket, "--guest-socket", `5:${guest}`, ...extra],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   proc.stderr?.on("data", (d: Buffer) => stderr.push(d.toString()));
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -55,7 +61,11 @@ function stopDaemon(d: Daemon, signal: NodeJS.Signals = "SIGTERM"): Promise<numb
 }
 
 /** Runs a xenstore tool against a socket; never throws, returns code and output. */
-async function tool(socket: string, cmd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function tool(
+  socket: string,
+  cmd: string,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
   try {
     const r = await run(cmd, args, { env: { ...process.env, XENSTORED_PATH: socket }, timeout: 10_000 });
     return { code: 0, out: r.stdout, err: r.stderr };
@@ -82,7 +92,9 @@ describe("Xen's xenstore tools against xenlab xenstored", () => {
     expect((await tool(d.socket, "xenstore-read", ["/demo/a"])).out).toBe("hello\n");
     expect((await tool(d.socket, "xenstore-read", ["-p", "/demo/b"])).out).toBe("/demo/b: x y\n");
     expect((await tool(d.socket, "xenstore-list", ["/demo"])).out).toBe("a\nb\n");
-    expect((await tool(d.socket, "xenstore-ls", ["-f", "/demo"])).out).toBe('/demo/a = "hello"\n/demo/b = "x y"\n');
+    expect((await tool(d.socket, "xenstore-ls", ["-f", "/demo"])).out).toBe(
+      '/demo/a = "hello"\n/demo/b = "x y"\n',
+    );
     expect((await tool(d.socket, "xenstore-exists", ["/demo/a"])).code).toBe(0);
     expect((await tool(d.socket, "xenstore-exists", ["/demo/zz"])).code).toBe(1);
     const missing = await tool(d.socket, "xenstore-read", ["/demo/zz"]);
@@ -105,7 +117,9 @@ describe("Xen's xenstore tools against xenlab xenstored", () => {
   });
 
   it("a watch fires at once and then for a change below it", async () => {
-    const watch = spawn("xenstore-watch", ["-n", "2", "/wt"], { env: { ...process.env, XENSTORED_PATH: d.socket } });
+    const watch = spawn("xenstore-watch", ["-n", "2", "/wt"], {
+      env: { ...process.env, XENSTORED_PATH: d.socket },
+    });
     let out = "";
     watch.stdout.on("data", (b: Buffer) => {
       out += b.toString();
@@ -166,10 +180,14 @@ describe("Xen's xenstore tools against xenlab xenstored", () => {
     const bytes = readFileSync(state);
     bytes[30] ^= 0x55;
     writeFileSync(state, bytes);
-    const r = spawnSync(process.execPath, [CLI, "xenstored", "--socket", join(dir, "x2.sock"), "--state", state], {
-      encoding: "utf8",
-      timeout: 20_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "xenstored", "--socket", join(dir, "x2.sock"), "--state", state],
+      {
+        encoding: "utf8",
+        timeout: 20_000,
+      },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/xs\.state: corrupt at byte offset 16: record checksum/);
     expect(readFileSync(state).equals(bytes)).toBe(true);
@@ -181,12 +199,18 @@ describe("xenlab xenstored command line", () => {
   it("rejects bad flags with exit code 2 and says why", () => {
     const cases: Array<[string[], RegExp]> = [
       [["--socket", "/tmp/x.sock", "--guest-socket", "five:/tmp/y"], /--guest-socket: expected DOMID:PATH/],
-      [["--socket", "/tmp/x.sock", "--quota", "nodez=3"], /--quota: expected NAME=VALUE with NAME one of nodes/],
+      [
+        ["--socket", "/tmp/x.sock", "--quota", "nodez=3"],
+        /--quota: expected NAME=VALUE with NAME one of nodes/,
+      ],
       [["--socket", "/tmp/x.sock", "--entry-nb", "-1"], /--entry-nb: expected a whole number/],
       [["--socket", "/tmp/x.sock", "--recover"], /--recover needs --state/],
     ];
     for (const [args, msg] of cases) {
-      const r = spawnSync(process.execPath, [CLI, "xenstored", ...args], { encoding: "utf8", timeout: 20_000 });
+      const r = spawnSync(process.execPath, [CLI, "xenstored", ...args], {
+        encoding: "utf8",
+        timeout: 20_000,
+      });
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(msg);
     }

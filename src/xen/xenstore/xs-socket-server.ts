@@ -13,8 +13,9 @@
  * A client that stops reading (16 MiB queued) is disconnected rather than buffered
  * without bound (xenstored bounds this with its memory quota and event timeouts).
  */
-import { type Server, type Socket, createConnection, createServer } from "node:net";
+
 import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Xenstored } from "./xenstored.js";
 import type { XsConnection } from "./xs-connection.js";
 import { dispatch } from "./xs-dispatch.js";
@@ -80,9 +81,7 @@ export class XsSocketServer {
       this.xs.disconnect(c.conn);
     }
     this.clients.clear();
-    await Promise.all(
-      this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
-    );
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.servers.length = 0;
     for (const p of this.paths) {
       try {
@@ -182,7 +181,8 @@ export class XsSocketServer {
 /** A socket file left by a dead daemon is removed; a live one is an error. */
 async function clearStaleSocket(path: string): Promise<void> {
   if (!existsSync(path)) return;
-  if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
+  if (!lstatSync(path).isSocket())
+    throw new Error(`${path} exists and is not a socket; refusing to replace it`);
   const live = await new Promise<boolean>((resolve) => {
     const s = createConnection(path);
     s.once("connect", () => {

@@ -29,10 +29,10 @@ import {
   existsSync,
   fdatasyncSync,
   fsyncSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   renameSync,
-  ftruncateSync,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
@@ -101,7 +101,11 @@ export class XsStateFile {
     const report: LoadReport = { nodes: 0, walBatches: 0 };
     if (!existsSync(this.path)) {
       if (existsSync(this.walPath)) {
-        throw new XsStateError(this.walPath, undefined, `a write-ahead log exists without its snapshot ${this.path}`);
+        throw new XsStateError(
+          this.walPath,
+          undefined,
+          `a write-ahead log exists without its snapshot ${this.path}`,
+        );
       }
       this.epoch = 0;
       this.writeSnapshot(xs, this.epoch);
@@ -111,7 +115,8 @@ export class XsStateFile {
       this.epoch = readSnapshot(this.path, nodes);
       if (existsSync(this.walPath)) report.walBatches = this.readWal(nodes, report);
       const problem = installTree(xs, nodes);
-      if (problem) throw new XsStateError(this.path, undefined, `the stored tree is inconsistent: ${problem}`);
+      if (problem)
+        throw new XsStateError(this.path, undefined, `the stored tree is inconsistent: ${problem}`);
     }
     report.nodes = xs.nodes.size;
     this.walFd = openSync(this.walPath, "a");
@@ -264,9 +269,14 @@ function encodeEntries(entries: readonly XsJournalEntry[]): Buffer {
 // ---- Decoding ----
 
 function readHeader(file: string, buf: Buffer, magic: Buffer): number {
-  if (buf.length < HEADER) throw new XsStateError(file, 0, `file is ${buf.length} bytes, shorter than its ${HEADER}-byte header`);
+  if (buf.length < HEADER)
+    throw new XsStateError(file, 0, `file is ${buf.length} bytes, shorter than its ${HEADER}-byte header`);
   if (!buf.subarray(0, 8).equals(magic)) {
-    throw new XsStateError(file, 0, `bad magic ${JSON.stringify(buf.toString("latin1", 0, 8))}, expected ${JSON.stringify(magic.toString("latin1"))}`);
+    throw new XsStateError(
+      file,
+      0,
+      `bad magic ${JSON.stringify(buf.toString("latin1", 0, 8))}, expected ${JSON.stringify(magic.toString("latin1"))}`,
+    );
   }
   const v = buf.readUInt32LE(8);
   if (v !== VERSION) throw new XsStateError(file, 8, `format version ${v}, expected ${VERSION}`);
@@ -282,7 +292,11 @@ function readRecord(file: string, buf: Buffer, off: number): { body: Buffer; nex
   const want = buf.readUInt32LE(off + 4);
   const got = crc32(body) >>> 0;
   if (want !== got) {
-    throw new XsStateError(file, off, `record checksum 0x${got.toString(16)} does not match the stored 0x${want.toString(16)}`);
+    throw new XsStateError(
+      file,
+      off,
+      `record checksum 0x${got.toString(16)} does not match the stored 0x${want.toString(16)}`,
+    );
   }
   return { body, next: end };
 }
@@ -293,7 +307,8 @@ function readSnapshot(file: string, nodes: Map<string, XsNode>): number {
   let off = HEADER;
   while (off < buf.length) {
     const rec = readRecord(file, buf, off);
-    if (rec === "torn") throw new XsStateError(file, off, "the snapshot ends inside a record (truncated file)");
+    if (rec === "torn")
+      throw new XsStateError(file, off, "the snapshot ends inside a record (truncated file)");
     const r = new Reader(file, rec.body, off + 8);
     applyEntry(r, nodes);
     if (!r.done()) throw new XsStateError(file, off + 8 + r.pos, "extra bytes after the node entry");
@@ -305,7 +320,8 @@ function readSnapshot(file: string, nodes: Map<string, XsNode>): number {
 function applyBatch(file: string, off: number, body: Buffer, nodes: Map<string, XsNode>): void {
   const r = new Reader(file, body, off + 8);
   const kind = r.u8();
-  if (kind !== KIND_BATCH) throw new XsStateError(file, off + 8, `record kind ${kind}, expected a batch (${KIND_BATCH})`);
+  if (kind !== KIND_BATCH)
+    throw new XsStateError(file, off + 8, `record kind ${kind}, expected a batch (${KIND_BATCH})`);
   const count = r.u32();
   for (let i = 0; i < count; i++) applyEntry(r, nodes);
   if (!r.done()) throw new XsStateError(file, off + 8 + r.pos, "extra bytes after the batch's entries");
@@ -348,7 +364,8 @@ class Reader {
     throw new XsStateError(this.file, this.base + at, why);
   }
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) this.fail(this.pos, `entry runs past the end of its record (needs ${n} more bytes)`);
+    if (this.pos + n > this.buf.length)
+      this.fail(this.pos, `entry runs past the end of its record (needs ${n} more bytes)`);
   }
   u8(): number {
     this.need(1);

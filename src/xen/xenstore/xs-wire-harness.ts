@@ -7,7 +7,7 @@ import type { Xenstored } from "./xenstored.js";
 import type { XsConnection } from "./xs-connection.js";
 import { dispatch } from "./xs-dispatch.js";
 import { XsStreamParser } from "./xs-parser.js";
-import { type XsMessage, XS_HEADER_SIZE } from "./xs-wire.js";
+import { XS_HEADER_SIZE, type XsMessage } from "./xs-wire.js";
 
 export class XsWireHarness {
   readonly conn: XsConnection;
@@ -46,7 +46,9 @@ export function decodeFrame(b: Buffer): XsMessage {
 export function treeSnapshot(xs: Xenstored): string {
   const rows: string[] = [];
   for (const [name, n] of [...xs.nodes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    rows.push(`${name}=${n.value.toString("hex")} ${n.perms.map((p) => `${p.bits}:${p.id}`).join(",")} [${n.children.join(",")}]`);
+    rows.push(
+      `${name}=${n.value.toString("hex")} ${n.perms.map((p) => `${p.bits}:${p.id}`).join(",")} [${n.children.join(",")}]`,
+    );
   }
   return rows.join("\n");
 }
