@@ -252,6 +252,13 @@ export class Xenstored {
           this.journal = [];
           this.onCommit(entries);
         }
+        // Hot path (benchmarks xenstore.*): one dirty connection needs no ordering.
+        if (this.dirty.size === 1) {
+          const [only] = this.dirty;
+          this.dirty.clear();
+          this.deliver(only);
+          continue;
+        }
         const conns = [...this.dirty].sort((a, b) => a.id - b.id);
         this.dirty.clear();
         for (const c of conns) this.deliver(c);

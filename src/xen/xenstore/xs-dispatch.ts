@@ -26,6 +26,7 @@ import {
   oneArg,
   splitStrings,
   XENSTORE_PAYLOAD_MAX,
+  XS_ERRORS,
   type XsMessage,
   XsType,
 } from "./xs-wire.js";
@@ -73,34 +74,42 @@ type Body = Buffer | Errno;
 /** Handles one request from a wire connection; the reply (and any events) are queued on it. */
 export function dispatch(xs: Xenstored, c: XsConnection, msg: XsMessage): void {
   const { type, reqId, txId } = msg;
-  const send = (t: number, body: Buffer): void => {
-    if (body.length > XENSTORE_PAYLOAD_MAX) sendError("E2BIG");
-    else xs.queueFrame(c, encodeMessage(t, reqId, txId, body));
-  };
-  const sendError = (e: Errno): void => xs.queueFrame(c, encodeMessage(XsType.ERROR, reqId, txId, `${e}\0`));
-
   const flags = (xs.version === "4.17" ? FLAGS : FLAGS_UNSTABLE).get(type);
-  if (flags === undefined) {
-    xs.request(c, 0, () => sendError("ENOSYS"));
-    return;
-  }
-  if (flags & FLAG_PRIV && !c.privileged) {
-    xs.request(c, 0, () => sendError("EACCES"));
+  if (flags === undefined || (flags & FLAG_PRIV && !c.privileged)) {
+    const err: Errno = flags === undefined ? "ENOSYS" : "EACCES";
+    xs.request(c, 0, () => sendError(xs, c, reqId, txId, err));
     return;
   }
   const effectiveTx = flags & FLAG_NOTID ? 0 : txId;
   const result = xs.request(c, effectiveTx, (tx): Body | null => {
     // WATCH queues its OK itself, before the first event (xenstored acks, then fires).
     if (type === XsType.WATCH) {
-      const r = watchRequest(c, msg.payload, xs.version !== "4.17", () => send(XsType.WATCH, OK));
+      const r = watchRequest(c, msg.payload, xs.version !== "4.17", () =>
+        send(xs, c, XsType.WATCH, reqId, txId, OK),
+      );
       return r ?? null;
     }
     return handle(xs, c, tx, type, msg.payload);
   });
   if (result === null) return;
-  if (isErrno(result)) sendError(result);
-  else send(type, result);
+  if (isErrno(result)) sendError(xs, c, reqId, txId, result);
+  else send(xs, c, type, reqId, txId, result);
 }
+
+/** send_reply(): too long a reply becomes E2BIG. */
+function send(xs: Xenstored, c: XsConnection, type: number, reqId: number, txId: number, body: Buffer): void {
+  if (body.length > XENSTORE_PAYLOAD_MAX) sendError(xs, c, reqId, txId, "E2BIG");
+  else xs.queueFrame(c, encodeMessage(type, reqId, txId, body));
+}
+
+/** send_error(): the errno name and a NUL, under type ERROR. */
+function sendError(xs: Xenstored, c: XsConnection, reqId: number, txId: number, e: Errno): void {
+  xs.queueFrame(c, encodeMessage(XsType.ERROR, reqId, txId, ERROR_PAYLOADS[e]));
+}
+
+const ERROR_PAYLOADS = Object.fromEntries(
+  XS_ERRORS.map((e) => [e, Buffer.from(`${e}\0`, "latin1")]),
+) as Record<Errno, Buffer>;
 
 function watchRequest(
   c: XsConnection,

@@ -69,13 +69,23 @@ export function nodeSize(n: XsNode): number {
   return nodeRecordSize(n.value.length, n.perms.length, n.childBytes);
 }
 
-/** The children field as xenstored stores and sends it: each name followed by a NUL. */
+/** Encoded children lists, kept per (immutable) node so repeated DIRECTORY requests reuse them. */
+const childrenCache = new WeakMap<XsNode, Buffer>();
+
+/**
+ * The children field as xenstored stores and sends it: each name followed by a NUL.
+ * Hot path (benchmark xenstore.directory): encoded once per node version. The Buffer is
+ * shared: callers must not modify it.
+ */
 export function childrenPayload(n: XsNode): Buffer {
+  const cached = childrenCache.get(n);
+  if (cached) return cached;
   const out = Buffer.allocUnsafe(n.childBytes);
   let off = 0;
   for (const c of n.children) {
     off += out.write(c, off, "latin1");
     out[off++] = 0;
   }
+  childrenCache.set(n, out);
   return out;
 }

@@ -31,6 +31,7 @@ export function validChars(name: string): boolean {
  * path-max, as `sscanf(node, "/local/domain/%5u/%n", ...)` finds it (0 when absent).
  */
 export function localPrefixLength(name: string): number {
+  if (!name.startsWith("/local/domain/")) return 0;
   const m = /^\/local\/domain\/([+-]?\d+)\//.exec(name);
   if (!m) return 0;
   // %5u consumes at most five characters, sign included; a longer number stops the scan

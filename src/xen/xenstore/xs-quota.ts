@@ -131,3 +131,18 @@ export const PERM_RECORD_BYTES = 8;
 export function nodeRecordSize(valueLen: number, nPerms: number, childrenBytes: number): number {
   return NODE_HEADER_BYTES + PERM_RECORD_BYTES * nPerms + valueLen + childrenBytes;
 }
+
+/** The README's parameter table, generated from QUOTA_PARAMS (a test keeps the README equal). */
+export function quotaMarkdownTable(): string {
+  const rows = [
+    ["name", "default", "unit", "meaning", "xenstored option"],
+    ...QUOTA_PARAMS.map((p) => [`\`${p.name}\``, String(p.default), p.unit, p.help, `\`${p.xenOption}\``]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  return [
+    line(rows[0]),
+    `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`,
+    ...rows.slice(1).map(line),
+  ].join("\n");
+}
