@@ -60,6 +60,14 @@ function stopDaemon(d: Daemon, signal: NodeJS.Signals = "SIGTERM"): Promise<numb
   });
 }
 
+async function waitFor(cond: () => boolean, ms: number, why: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(why());
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Runs a xenstore tool against a socket; never throws, returns code and output. */
 async function tool(
   socket: string,
@@ -67,7 +75,7 @@ async function tool(
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
   try {
-    const r = await run(cmd, args, { env: { ...process.env, XENSTORED_PATH: socket }, timeout: 10_000 });
+    const r = await run(cmd, args, { env: { ...process.env, XENSTORED_PATH: socket }, timeout: 30_000 });
     return { code: 0, out: r.stdout, err: r.stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -124,11 +132,23 @@ describe("Xen's xenstore tools against xenlab xenstored", () => {
     watch.stdout.on("data", (b: Buffer) => {
       out += b.toString();
     });
-    const deadline = Date.now() + 10_000;
-    while (!out.includes("/wt\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await tool(d.socket, "xenstore-write", ["/wt/child", "v"]);
-    const code = await new Promise<number | null>((resolve) => watch.once("exit", resolve));
-    expect(code).toBe(0);
+    const exited = new Promise<number | null>((resolve) => watch.once("exit", resolve));
+    try {
+      await waitFor(
+        () => out.includes("/wt\n"),
+        30_000,
+        () => `no initial watch event; got ${JSON.stringify(out)}`,
+      );
+      await tool(d.socket, "xenstore-write", ["/wt/child", "v"]);
+      await waitFor(
+        () => watch.exitCode !== null,
+        30_000,
+        () => `xenstore-watch did not finish; got ${JSON.stringify(out)}`,
+      );
+    } finally {
+      if (watch.exitCode === null) watch.kill();
+    }
+    expect(await exited).toBe(0);
     expect(out).toBe("/wt\n/wt/child\n");
   });
 
