@@ -1,6 +1,15 @@
-/** Every benchmark in the project. Later issues append theirs here. */
+/** Every benchmark in the project, one per line (features append theirs). */
 import type { Bench } from "./bench-types.js";
 import { kernelHold, kernelHoldBaseline } from "./kernel-hold.bench.js";
 import { schedCredit } from "./sched-credit.bench.js";
+import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } from "./xenstore.bench.js";
 
-export const BENCHES: readonly Bench[] = [kernelHold, kernelHoldBaseline, schedCredit];
+export const BENCHES: readonly Bench[] = [
+  kernelHold,
+  kernelHoldBaseline,
+  schedCredit,
+  xenstoreDirectory,
+  xenstoreRead,
+  xenstoreWatchFanout,
+  xenstoreWrite,
+];

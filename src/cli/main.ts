@@ -10,6 +10,7 @@ import { registerSchemaCommand } from "./schema-command.js";
 import { registerTraceCommand } from "./trace-command.js";
 import { registerValidateCommand } from "./validate-command.js";
 import { xenlabVersion } from "./version.js";
+import { registerXenstoredCommand } from "./xenstored-command.js";
 
 /** Every subcommand; later features append theirs. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -17,6 +18,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerValidateCommand,
   registerSchemaCommand,
   registerTraceCommand,
+  registerXenstoredCommand,
 ];
 
 export function buildProgram(): Command {
