@@ -216,3 +216,37 @@ export function enableDecode(topo: PciTopology): void {
     if (pin !== 0) fn.configWrite(PCI_INTERRUPT_LINE, 1, 16 + ((((fn.bdf >> 3) & 0x1f) + pin - 1) % 4));
   }
 }
+
+/**
+ * Resources for a device hot-added below `port` (Linux pciehp_configure_device ->
+ * pci_assign_unassigned_bridge_resources): its BARs are packed into the windows the port
+ * already forwards (firmware reserved them, HOTPLUG_RESERVE), then decode is enabled.
+ * Throws when they do not fit (Linux would have to rebalance the windows above).
+ */
+export function assignBelowPort(port: PciFunction): void {
+  const sec = port.secondary;
+  if (sec === null) throw new Error(`${port.name} is not a bridge`);
+  const c = port.cfg;
+  const memBase = (c.get16(0x20) & 0xfff0) * 65536;
+  const memLimit = (c.get16(0x22) & 0xfff0) * 65536 + 0xfffff;
+  const prefBase = (c.get16(0x24) & 0xfff0) * 65536 + c.get32(0x28) * 2 ** 32;
+  const prefLimit = (c.get16(0x26) & 0xfff0) * 65536 + 0xfffff + c.get32(0x2c) * 2 ** 32;
+  const ioBase = ((c.get8(0x1c) & 0xf0) << 8) + c.get16(0x30) * 65536;
+  const ioLimit = ((c.get8(0x1d) & 0xf0) << 8) + 0xfff + c.get16(0x30 + 2) * 65536;
+  const windows: Record<Space, [number, number]> = { mem: [memBase, memLimit], pref: [prefBase, prefLimit], io: [ioBase, ioLimit] };
+  for (const space of SPACES) {
+    const needs = needsOf(sec, space, new Map());
+    if (needs.length === 0) continue;
+    const p = pack(needs, 1);
+    const [base, limit] = windows[space];
+    const at = alignUp(base, p.align);
+    if (limit < base || at + p.size - 1 > limit)
+      throw new RangeError(`${port.name}: ${space} window cannot hold ${p.size} bytes for the hot-added device`);
+    p.place(at);
+  }
+  for (const fn of sec.functions.values()) {
+    let cmd = PCI_COMMAND_MASTER;
+    for (const b of fn.bars) cmd |= b.kind === "io" ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+    fn.configWrite(PCI_COMMAND, 2, fn.cfg.get16(PCI_COMMAND) | cmd);
+  }
+}

@@ -23,7 +23,7 @@ import type { EndpointSpec, LinkChildSpec, PciMachineSpec, PortSpec } from "./pc
 import { PCI_EXT_CAP_ID_ARI } from "./pci-regs.js";
 import { type PciBus, PciTopology } from "./pci-topology.js";
 import { PcieSlot, type SlotEffects } from "./pcie-slot.js";
-import { enableAerReporting } from "./pcie-aer.js";
+import { enableAerReporting, enableFunctionAerReporting } from "./pcie-aer.js";
 import { SriovPf } from "./sriov.js";
 
 export interface BuildOptions {
@@ -195,7 +195,10 @@ export class PciMachine {
     pf.configWrite(cap + PCI_SRIOV_NUM_VF, 2, n);
     const ari = pf.bus?.ariForwarding ? PCI_SRIOV_CTRL_ARI : 0;
     pf.configWrite(cap + PCI_SRIOV_CTRL, 2, pf.cfg.get16(cap + PCI_SRIOV_CTRL) | PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | ari);
-    for (const vf of s.vfs) this.configureAri(vf);
+    for (const vf of s.vfs) {
+      this.configureAri(vf);
+      enableFunctionAerReporting(vf);
+    }
     return s.vfs;
   }
 

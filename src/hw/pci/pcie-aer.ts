@@ -255,8 +255,13 @@ function statusToCmd(st: number): number {
  * CERE|NFERE|FERE|URRE); root ports clear old status and interrupt on all three classes.
  */
 export function enableAerReporting(topo: PciTopology): void {
-  for (const fn of topo.all()) {
-    if (fn.pcieCap === 0) continue;
+  for (const fn of topo.all()) enableFunctionAerReporting(fn);
+}
+
+/** The per-function part of enableAerReporting (also run for functions that appear later). */
+export function enableFunctionAerReporting(fn: PciFunction): void {
+  {
+    if (fn.pcieCap === 0) return;
     fn.configWrite(
       fn.pcieCap + PCI_EXP_DEVCTL,
       2,

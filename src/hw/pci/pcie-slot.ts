@@ -120,7 +120,7 @@ export class PcieSlot {
     if (this.hasPowerController) this.port.cfg.clearBits(this.port.pcieCap + PCI_EXP_SLTCTL, 2, PCI_EXP_SLTCTL_PCC);
     const ctlAt = this.port.pcieCap + PCI_EXP_SLTCTL;
     this.port.cfg.set16(ctlAt, (this.control & ~PCI_EXP_SLTCTL_PIC) | (INDICATOR.on << PCI_EXP_SLTCTL_PIC_SHIFT));
-    this.linkUpNow(false);
+    this.linkUpNow(false, true);
     this.port.cfg.captureReset();
   }
 
@@ -210,13 +210,13 @@ export class PcieSlot {
     this.raise(PCI_EXP_SLTSTA_PDC, "PDC (QEMU unplug)");
   }
 
-  private linkUpNow(signal: boolean): void {
+  private linkUpNow(signal: boolean, quiet = false): void {
     if (this.card === null || !this.powered || this.linkUp) return;
     this.port.cfg.setBits(this.port.pcieCap + PCI_EXP_LNKSTA, 2, PCI_EXP_LNKSTA_DLLLA);
     const sec = this.port.secondary!;
     for (const f of this.card.functions) this.topo.attach(sec, f.fn, f.function);
     if (signal) this.raise(PCI_EXP_SLTSTA_DLLSC, "DLLSC (link up)");
-    else this.fx.trace(this, "link-up", "DLLLA=1");
+    else if (!quiet) this.fx.trace(this, "link-up", "DLLLA=1");
   }
 
   private detachFunctions(): void {
@@ -249,12 +249,14 @@ export class PcieSlot {
     const now =
       (ctl & PCI_EXP_SLTCTL_HPIE) !== 0 &&
       ((sta & ctl & 0x1f) !== 0 || ((sta & PCI_EXP_SLTSTA_DLLSC) !== 0 && (ctl & PCI_EXP_SLTCTL_DLLSCE) !== 0));
-    if (now && !this.condition) {
+    const rising = now && !this.condition;
+    // Update before signalling: the handler may clear status from inside the interrupt.
+    this.condition = now;
+    if (rising) {
       this.interrupts++;
       this.fx.trace(this, "interrupt", `hot-plug interrupt (SltSta=0x${sta.toString(16)})`);
       this.port.interrupt((this.port.cfg.get16(this.port.pcieCap + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_IRQ) >> 9);
     }
-    this.condition = now;
   }
 }
 

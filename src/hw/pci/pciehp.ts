@@ -13,7 +13,8 @@
  *  - link up (DLLSC with DLLLA = 1): wait `enumerateDelay` (100 ms, PCIe §6.6.1), read
  *    the vendor id of device 0 function 0 behind the port; a function answering means the
  *    device is ready.
- *  - presence lost or link down while a device was present: the device is gone.
+ *  - presence lost or link down while a device was present: the device is gone, and the
+ *    slot is powered off with its indicators off (pciehp_disable_slot).
  */
 import {
   INDICATOR,
@@ -102,6 +103,10 @@ export class Pciehp {
       this.present = false;
       this.fx.trace(this.slot, "driver", "device removed");
       this.events.deviceGone(this.slot);
+      // pciehp_disable_slot: power the (now empty) slot off, indicators off.
+      const ctl = this.reg(PCI_EXP_SLTCTL);
+      if (this.slot.hasPowerController && (ctl & PCI_EXP_SLTCTL_PCC) === 0)
+        this.writeCtl((ctl & ~PCI_EXP_SLTCTL_PIC) | PCI_EXP_SLTCTL_PCC | (INDICATOR.off << PCI_EXP_SLTCTL_PIC_SHIFT));
     }
   }
 
@@ -113,15 +118,21 @@ export class Pciehp {
     this.writeCtl((ctl & ~PCI_EXP_SLTCTL_PIC) | (INDICATOR.blink << PCI_EXP_SLTCTL_PIC_SHIFT));
     this.fx.after(this.timing.buttonWait, () => {
       const c = this.reg(PCI_EXP_SLTCTL) & ~PCI_EXP_SLTCTL_PIC;
-      if (poweredOn) this.writeCtl(c | PCI_EXP_SLTCTL_PCC | (INDICATOR.off << PCI_EXP_SLTCTL_PIC_SHIFT));
-      else this.writeCtl((c & ~PCI_EXP_SLTCTL_PCC) | (INDICATOR.on << PCI_EXP_SLTCTL_PIC_SHIFT));
+      if (poweredOn) {
+        this.writeCtl(c | PCI_EXP_SLTCTL_PCC | (INDICATOR.off << PCI_EXP_SLTCTL_PIC_SHIFT));
+        return;
+      }
+      this.writeCtl((c & ~PCI_EXP_SLTCTL_PCC) | (INDICATOR.on << PCI_EXP_SLTCTL_PIC_SHIFT));
+      // pciehp_power_on_slot then pcie_wait_for_link: poll DLLLA rather than wait for an event.
+      if ((this.reg(PCI_EXP_LNKSTA) & PCI_EXP_LNKSTA_DLLLA) !== 0)
+        this.fx.after(this.timing.enumerateDelay, () => this.enumerate());
     });
   }
 
   /** pciehp_configure_device: read the vendor id of 00.0 behind the port. */
   private enumerate(): void {
     const sec = this.port.secondary;
-    if (sec === null) return;
+    if (sec === null || this.present) return;
     const fn0 = this.topo.route(bdfFromDevfn(sec.number, 0));
     if (fn0 === null || fn0.configRead(PCI_VENDOR_ID, 2) === PCI_VENDOR_NONE) return;
     this.present = true;
