@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
+import { registerPciCommand } from "./pci-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerValidateCommand } from "./validate-command.js";
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerValidateCommand,
   registerSchemaCommand,
+  registerPciCommand,
 ];
 
 export function buildProgram(): Command {
