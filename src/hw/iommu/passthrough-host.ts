@@ -134,18 +134,15 @@ export class PassthroughHost {
       after: (d, fn) => fx.after(d, fn),
       trace: (slot, event, detail) => fx.trace(this.slotName(slot), event, detail ?? ""),
     };
-    this.machine = PciMachine.build(spec, { effects: this.slotFx });
+    this.machine = PciMachine.build(spec, { effects: this.slotFx, slotTiming: timing.slot, pciehpTiming: timing.pciehp });
     this.pt = new Passthrough(hostRam);
     this.pt.unit.onFaultEvent = () => fx.trace("dmar0", "fault-event", "VT-d fault event interrupt");
     for (const fn of this.machine.topo.all()) this.functionAdded(fn);
-    for (const [name, slot] of this.machine.slots) {
-      const hp = new Pciehp(slot, this.machine.topo, this.slotFx, {
-        deviceReady: () => this.hostDeviceReady(name, slot),
-        deviceGone: () => this.hostDeviceGone(name, slot),
-      }, this.timing.pciehp);
-      this.hostHp.set(slot.port, hp);
-      hp.init();
-    }
+    this.machine.hotplugEvents = {
+      ready: (name) => this.hostDeviceReady(name, this.machine.slots.get(name)!),
+      gone: (name) => this.hostDeviceGone(name),
+    };
+    for (const [name, slot] of this.machine.slots) this.hostHp.set(slot.port, this.machine.pciehp.get(name)!);
     for (const fn of this.machine.topo.all())
       if (fn.kind === "root-port" || fn.kind === "downstream-port") fn.signal = (p) => this.portInterrupt(p);
     for (const s of this.machine.pfs) s.onChange = (pf, vfs) => this.vfsChanged(pf, vfs);
@@ -440,7 +437,7 @@ export class PassthroughHost {
     this.fx.trace(name, "dom0", `hot-added ${fns.map((f) => this.nameOf(f)).join(", ")}: BARs assigned, Xen told (pci_add_device)`);
   }
 
-  private hostDeviceGone(name: string, _slot: PcieSlot): void {
+  private hostDeviceGone(name: string): void {
     for (const f of this.slotFunctions.get(name) ?? []) {
       this.pt.removeDevice(f.bdf);
       this.setOwner(f, "absent");

@@ -22,15 +22,18 @@ import type { PciFunction } from "./pci-function.js";
 import type { EndpointSpec, LinkChildSpec, PciMachineSpec, PortSpec } from "./pci-machine-spec.js";
 import { PCI_EXT_CAP_ID_ARI } from "./pci-regs.js";
 import { type PciBus, PciTopology } from "./pci-topology.js";
-import { PcieSlot, type SlotEffects } from "./pcie-slot.js";
+import { DEFAULT_SLOT_TIMING, PcieSlot, type SlotEffects, type SlotTiming } from "./pcie-slot.js";
 import { enableAerReporting, enableFunctionAerReporting } from "./pcie-aer.js";
 import { SriovPf } from "./sriov.js";
+import { DEFAULT_PCIEHP_TIMING, Pciehp, type PciehpTiming } from "./pciehp.js";
 
 export interface BuildOptions {
   /** Effects for hot-plug slots (timing, traces); default: immediate, untraced. */
   effects?: SlotEffects;
-  /** Also run the OS boot steps (ARI forwarding, AER enables, boot-time VFs). Default true. */
+  /** Also run the OS boot steps (ARI forwarding, AER enables, pciehp, boot-time VFs). Default true. */
   os?: boolean;
+  slotTiming?: SlotTiming;
+  pciehpTiming?: PciehpTiming;
 }
 
 export const IMMEDIATE_EFFECTS: SlotEffects = { after: (_d, fn) => fn(), trace: () => {} };
@@ -45,6 +48,10 @@ export class PciMachine {
   readonly byName = new Map<string, PciFunction>();
   readonly names = new Map<PciFunction, string>();
   readonly slots = new Map<string, PcieSlot>();
+  /** The OS's hot-plug driver per slot (started by bootOs). */
+  readonly pciehp = new Map<string, Pciehp>();
+  /** Where the hot-plug drivers report device arrival and departure (set by the owner). */
+  hotplugEvents: { ready(slot: string, fn0: PciFunction): void; gone(slot: string): void } = { ready: () => {}, gone: () => {} };
   readonly pfs: SriovPf[] = [];
   readonly ecam: Ecam;
   readonly conf1: PciConf1;
@@ -56,6 +63,8 @@ export class PciMachine {
   constructor(
     readonly spec: PciMachineSpec,
     private readonly effects: SlotEffects = IMMEDIATE_EFFECTS,
+    private readonly slotTiming: SlotTiming = DEFAULT_SLOT_TIMING,
+    private readonly pciehpTiming: PciehpTiming = DEFAULT_PCIEHP_TIMING,
   ) {
     this.hostBridge = spec.host === "gm45" ? makeHostBridgeGm45() : makeHostBridge5520();
     this.topo.attach(this.topo.root, 0, this.hostBridge);
@@ -66,7 +75,7 @@ export class PciMachine {
 
   /** Builds and boots a machine. */
   static build(spec: PciMachineSpec, opts: BuildOptions = {}): PciMachine {
-    const m = new PciMachine(spec, opts.effects ?? IMMEDIATE_EFFECTS);
+    const m = new PciMachine(spec, opts.effects ?? IMMEDIATE_EFFECTS, opts.slotTiming, opts.pciehpTiming);
     for (const d of spec.devices) {
       const devfn = d.device << 3;
       if (d.model === "root-port") m.placePort(m.topo.root, devfn, d, "root");
@@ -103,7 +112,7 @@ export class PciMachine {
     const o = { portNumber: devfn >> 3, slot: p.slot, hotplug: p.hotplug, speed: undefined, width: undefined };
     const port = this.placeFn(bus, devfn, kind === "root" ? makeRootPort(o) : makeSwitchDownstream(o), p.name);
     if (p.slot !== undefined && p.hotplug) {
-      const slot = new PcieSlot(port, this.topo, this.effects, p.style ?? "hardware");
+      const slot = new PcieSlot(port, this.topo, this.effects, p.style ?? "hardware", this.slotTiming);
       this.slots.set(p.name, slot);
       if (p.child !== undefined) {
         if (p.child.model === "switch") throw new Error(`${p.name}: a switch behind a hot-plug slot is not supported`);
@@ -169,9 +178,18 @@ export class PciMachine {
     };
   }
 
-  /** OS boot: ARI forwarding where the device below has ARI, AER enables, boot VFs. */
+  /** OS boot: ARI forwarding where the device below has ARI, AER enables, pciehp, boot VFs. */
   bootOs(): void {
     for (const fn of this.topo.all()) this.configureAri(fn);
+    for (const [name, slot] of this.slots) {
+      const hp = new Pciehp(slot, this.topo, this.effects, {
+        deviceReady: (_s, fn0) => this.hotplugEvents.ready(name, fn0),
+        deviceGone: () => this.hotplugEvents.gone(name),
+      }, this.pciehpTiming);
+      this.pciehp.set(name, hp);
+      slot.port.signal = () => hp.interrupt();
+      hp.init();
+    }
     enableAerReporting(this.topo);
     for (const [name, n] of this.bootVfs) this.enableVfs(name, n);
   }

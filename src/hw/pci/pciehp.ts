@@ -5,8 +5,8 @@
  * It lives here, beside the slot, until the guest layer exists; it only uses the slot's
  * config registers, as a driver does.
  *
- *  - init (pcie_enable_notification): HPIE, CCIE, DLLSCE, and ABPE if there is an
- *    attention button, else PDCE.
+ *  - init (pcie_enable_notification, 2.6.32): HPIE, PDCE, CCIE, ABPE with an attention
+ *    button, PFDE with a power controller, and DLLSCE where the port reports link state.
  *  - interrupt (pcie_isr): read Slot Status, write back the bits seen (RW1C), act on them.
  *  - attention button: blink the power indicator, wait `buttonWait` (5 s: pciehp's
  *    "5 * HZ" abort window), then power the slot on (PCC = 0, indicator on) or off.
@@ -18,6 +18,10 @@
  */
 import {
   INDICATOR,
+  PCI_EXP_LNKCAP,
+  PCI_EXP_LNKCAP_DLLLARC,
+  PCI_EXP_SLTCAP_PCP,
+  PCI_EXP_SLTCTL_PFDE,
   PCI_EXP_LNKSTA,
   PCI_EXP_LNKSTA_DLLLA,
   PCI_EXP_SLTCAP,
@@ -79,11 +83,14 @@ export class Pciehp {
     this.port.configWrite(this.port.pcieCap + PCI_EXP_SLTCTL, 2, v);
   }
 
-  /** pcie_enable_notification. */
+  /** pcie_enable_notification (Linux 2.6.32, plus DLLSCE where the port reports link state). */
   init(): void {
     const cap = this.port.cfg.read(this.port.pcieCap + PCI_EXP_SLTCAP, 4);
-    let ctl = this.reg(PCI_EXP_SLTCTL) | PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_DLLSCE;
-    ctl |= cap & PCI_EXP_SLTCAP_ABP ? PCI_EXP_SLTCTL_ABPE : PCI_EXP_SLTCTL_PDCE;
+    const lnkcap = this.port.cfg.read(this.port.pcieCap + PCI_EXP_LNKCAP, 4);
+    let ctl = this.reg(PCI_EXP_SLTCTL) | PCI_EXP_SLTCTL_HPIE | PCI_EXP_SLTCTL_PDCE;
+    if (cap & PCI_EXP_SLTCAP_ABP) ctl |= PCI_EXP_SLTCTL_ABPE;
+    if (cap & PCI_EXP_SLTCAP_PCP) ctl |= PCI_EXP_SLTCTL_PFDE;
+    if (lnkcap & PCI_EXP_LNKCAP_DLLLARC) ctl |= PCI_EXP_SLTCTL_DLLSCE;
     if ((cap & PCI_EXP_SLTCAP_NCCS) === 0) ctl |= PCI_EXP_SLTCTL_CCIE;
     this.present = (this.reg(PCI_EXP_SLTSTA) & PCI_EXP_SLTSTA_PDS) !== 0;
     this.writeCtl(ctl);
