@@ -120,12 +120,12 @@ function decodeAction(files: string[], json: boolean): void {
   const out: unknown[] = [];
   let text = "";
   for (const file of files) {
-    for (const { slot, bytes, line } of readConfigs(file)) {
+    for (const { slot, bytes, line, fromPath } of readConfigs(file)) {
       let d: ReturnType<typeof decodeConfig>;
       try {
         d = decodeConfig(bytes);
       } catch (e) {
-        if (e instanceof PciDecodeError) throw inputError(file, line, `${slot}: ${e.message}`);
+        if (e instanceof PciDecodeError) throw inputError(file, line, fromPath ? `${slot}: ${e.message}` : e.message);
         throw e;
       }
       if (json) out.push({ file, slot, ...d });
@@ -140,7 +140,7 @@ function inputError(file: string, line: number, message: string): InputError {
 }
 
 /** The config spaces in a file: one (a binary sysfs config) or several (an lspci dump). */
-function readConfigs(file: string): { slot: string; bytes: Uint8Array; line: number }[] {
+function readConfigs(file: string): { slot: string; bytes: Uint8Array; line: number; fromPath: boolean }[] {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -158,9 +158,10 @@ function readConfigs(file: string): { slot: string; bytes: Uint8Array; line: num
       throw e;
     }
     if (entries.length === 0) throw inputError(file, 0, "no devices in the lspci dump");
-    return entries.map((e) => ({ slot: e.slot, bytes: e.bytes, line: e.line }));
+    return entries.map((e) => ({ slot: e.slot, bytes: e.bytes, line: e.line, fromPath: true }));
   }
   const m = /([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])/.exec(file);
+  // A sysfs path names the function; any other file is shown as 00:00.0.
   const slot = m ? `${m[2]}:${m[3]}.${m[4]}` : formatBdf(0 as never);
-  return [{ slot, bytes: new Uint8Array(buf), line: 0 }];
+  return [{ slot, bytes: new Uint8Array(buf), line: 0, fromPath: m !== null }];
 }
