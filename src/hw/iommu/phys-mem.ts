@@ -78,7 +78,11 @@ export class PhysMem {
 
   readBytes(addr: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
-    for (let i = 0; i < len; i++) out[i] = (this.read32((addr + i) & ~3) >>> (8 * ((addr + i) & 3))) & 0xff;
+    for (let i = 0; i < len; i++) {
+      const a = addr + i;
+      const lane = a % 4; // not `& 3`: addresses go past 2^32
+      out[i] = (this.read32(a - lane) >>> (8 * lane)) & 0xff;
+    }
     return out;
   }
 }

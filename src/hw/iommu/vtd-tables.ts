@@ -145,6 +145,19 @@ export class SecondLevelTable {
     return false;
   }
 
+  /** Machine address of the leaf entry for `iova`, or null when a level above is absent. */
+  leafEntry(iova: number): number | null {
+    let table = this.root;
+    for (let level = this.levels; level >= 1; level--) {
+      const a = table + levelIndex(iova, level) * 8;
+      const lo = this.mem.read32(a);
+      if (level === 1 || lo & DMA_PTE_SUPERPAGE) return a;
+      if ((lo & 3) === 0) return null;
+      table = entryAddress(lo, this.mem.read32(a + 4));
+    }
+    return null;
+  }
+
   /** Maps a contiguous range page by page: [gfn, gfn + count) -> [mfn, mfn + count). */
   mapRange(iova: number, hpa: number, bytes: number, perms: number): void {
     for (let off = 0; off < bytes; off += PAGE_SIZE) this.map(iova + off, hpa + off, perms);
