@@ -20,7 +20,8 @@ import type { InputIssue, PathSegment } from "./input-issues.js";
 import { Address, checkPciTopology, EndpointCard, PciTopology, topologyNames } from "./pci-topology-file.js";
 import { Duration, Name, Size } from "./schema-parts.js";
 
-const UNC_NAMES = Object.keys(PCI_ERR_UNC) as [string, ...string[]];
+/** Injectable uncorrectable errors (bit 0, "undefined" in PCIe 2.0, is not one). */
+const UNC_NAMES = Object.keys(PCI_ERR_UNC).filter((n) => n !== "undefined") as [string, ...string[]];
 const COR_NAMES = Object.keys(PCI_ERR_COR) as [string, ...string[]];
 const ERROR_NAMES = [...new Set([...UNC_NAMES, ...COR_NAMES])] as [string, ...string[]];
 
