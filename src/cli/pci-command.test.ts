@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { REPO, tempDir, xenlab } from "../test-support/cli-harness.js";
+import { tempDir, xenlab } from "../test-support/cli-harness.js";
 
 let dir: string;
 const write = (name: string, data: string | Uint8Array): string => {
@@ -10,7 +10,8 @@ const write = (name: string, data: string | Uint8Array): string => {
   writeFileSync(p, data);
   return p;
 };
-const lspci = (args: string[]): string => execFileSync("lspci", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+const lspci = (args: string[]): string =>
+  execFileSync("lspci", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
 
 beforeAll(() => {
   dir = tempDir("xenlab-pci-");
@@ -18,7 +19,10 @@ beforeAll(() => {
 
 describe("xenlab pci dump", () => {
   it("has help with examples", () => {
-    for (const args of [["pci", "dump", "--help"], ["pci", "decode", "--help"]]) {
+    for (const args of [
+      ["pci", "dump", "--help"],
+      ["pci", "decode", "--help"],
+    ]) {
       const r = xenlab(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Examples?:\n\s+\$ xenlab pci/);
@@ -27,7 +31,15 @@ describe("xenlab pci dump", () => {
 
   it("dumps a topology file that lspci -F reads, and writes an MCFG table", () => {
     const out = join(dir, "topo.txt");
-    const r = xenlab(["pci", "dump", "scenarios/pcie/topology.yaml", "-o", out, "--mcfg", join(dir, "mcfg.dat")]);
+    const r = xenlab([
+      "pci",
+      "dump",
+      "scenarios/pcie/topology.yaml",
+      "-o",
+      out,
+      "--mcfg",
+      join(dir, "mcfg.dat"),
+    ]);
     expect(r.code).toBe(0);
     const listed = lspci(["-F", out]).trim().split("\n");
     expect(listed).toHaveLength(25); // host, 3 root ports, 2 PFs + 14 VFs, switch (3), 2 NVMe
@@ -37,10 +49,14 @@ describe("xenlab pci dump", () => {
   it("dumps a scenario's pcie topology, and VF ids as sysfs shows them on request", () => {
     const out = join(dir, "scn.txt");
     expect(xenlab(["pci", "dump", "scenarios/pcie/vf-hotplug-aer.yaml", "-o", out]).code).toBe(0);
-    expect(lspci(["-F", out])).toMatch(/01:00.0 Ethernet controller: Intel Corporation 82576 Gigabit Network Connection/);
+    expect(lspci(["-F", out])).toMatch(
+      /01:00.0 Ethernet controller: Intel Corporation 82576 Gigabit Network Connection/,
+    );
     expect(lspci(["-F", join(dir, "topo.txt"), "-s", "01:10.0"])).toMatch(/Device ffff/);
     const sysfs = join(dir, "sysfs.txt");
-    expect(xenlab(["pci", "dump", "scenarios/pcie/topology.yaml", "--vf-ids", "sysfs", "-o", sysfs]).code).toBe(0);
+    expect(
+      xenlab(["pci", "dump", "scenarios/pcie/topology.yaml", "--vf-ids", "sysfs", "-o", sysfs]).code,
+    ).toBe(0);
     expect(lspci(["-F", sysfs, "-s", "01:10.0"])).toMatch(/82576 Virtual Function/);
   });
 
@@ -55,11 +71,16 @@ describe("xenlab pci dump", () => {
     expect(r.stderr).toMatch(/bad\.yaml:5:\d+ devices\[2\]\.device: expected a device number 0\.\.31/);
     expect(r.stderr).toMatch(/bad\.yaml:5:\d+ devices\[2\]\.speed: unknown key "speed"/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
-    const bad2 = write("bad2.yaml", "host: ioh5520\ndevices:\n  - { model: igd, device: 2 }\n  - { model: root-port, device: 2, name: rp, hotplug: true }\n");
+    const bad2 = write(
+      "bad2.yaml",
+      "host: ioh5520\ndevices:\n  - { model: igd, device: 2 }\n  - { model: root-port, device: 2, name: rp, hotplug: true }\n",
+    );
     const r2 = xenlab(["pci", "dump", bad2]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/bad2\.yaml:3:\d+ devices\[0\]\.model: the IGD needs host: gm45/);
-    expect(r2.stderr).toMatch(/bad2\.yaml:4:\d+ devices\[1\]\.device: device 2 is already used by devices\[0\]/);
+    expect(r2.stderr).toMatch(
+      /bad2\.yaml:4:\d+ devices\[1\]\.device: device 2 is already used by devices\[0\]/,
+    );
     expect(r2.stderr).toMatch(/devices\[1\]\.hotplug: a hot-plug port needs a slot number/);
   });
 });
@@ -111,14 +132,19 @@ describe("xenlab pci decode on this machine's devices, against lspci -vvv", () =
       const v = `${verbose.find((b) => b.startsWith(x.slot))}\n`;
       expect(v).toContain(`Control: ${x.controlLine}`);
       expect(v).toContain(`Status: ${x.statusLine}`);
-      const theirRegions = [...v.matchAll(/\tRegion (\d): (.*?)(?: \[size=[^\]]+\])?\n/g)].map((m) => `${m[1]}: ${m[2].replace(/ \[virtual\]/, "")}`);
+      const theirRegions = [...v.matchAll(/\tRegion (\d): (.*?)(?: \[size=[^\]]+\])?\n/g)].map(
+        (m) => `${m[1]}: ${m[2].replace(/ \[virtual\]/, "")}`,
+      );
       expect(x.regions.map((g) => `${g.index}: ${g.text}`)).toEqual(theirRegions);
-      const theirCaps = [...v.matchAll(/\tCapabilities: \[([0-9a-f]+)\] (.*)\n/g)].map((m) => [Number.parseInt(m[1], 16), m[2]] as const);
+      const theirCaps = [...v.matchAll(/\tCapabilities: \[([0-9a-f]+)\] (.*)\n/g)].map(
+        (m) => [Number.parseInt(m[1], 16), m[2]] as const,
+      );
       if (x.available < 256 && theirCaps.length > 0) continue; // an unprivileged 64-byte read
       expect(x.capabilities.map((c) => c.offset)).toEqual(theirCaps.map((c) => c[0]));
       x.capabilities.forEach((c, i) => {
         expect(theirCaps[i][1].startsWith(c.name)).toBe(true);
-        if (c.name === "MSI-X" || c.name === "MSI" || c.name === "Power Management") expect(theirCaps[i][1]).toBe(c.title);
+        if (c.name === "MSI-X" || c.name === "MSI" || c.name === "Power Management")
+          expect(theirCaps[i][1]).toBe(c.title);
         if (c.name === "MSI-X") for (const l of c.lines) expect(v).toContain(`\t\t${l}\n`);
       });
     }
@@ -126,8 +152,16 @@ describe("xenlab pci decode on this machine's devices, against lspci -vvv", () =
 
   it("decodes lspci's own -xxx dump of this machine to the same fields as the sysfs files", () => {
     const dump = write("host.txt", lspci(["-xxx"]));
-    const a = JSON.parse(xenlab(["pci", "decode", dump, "--json"]).stdout) as { slot: string; controlLine: string; capabilities: unknown[] }[];
-    const b = JSON.parse(xenlab(["pci", "decode", ...devices.map((d) => d.config), "--json"]).stdout) as { slot: string; controlLine: string; capabilities: unknown[] }[];
+    const a = JSON.parse(xenlab(["pci", "decode", dump, "--json"]).stdout) as {
+      slot: string;
+      controlLine: string;
+      capabilities: unknown[];
+    }[];
+    const b = JSON.parse(xenlab(["pci", "decode", ...devices.map((d) => d.config), "--json"]).stdout) as {
+      slot: string;
+      controlLine: string;
+      capabilities: unknown[];
+    }[];
     expect(a.map((x) => x.slot)).toEqual(b.map((x) => x.slot));
     a.forEach((x, i) => {
       expect(x.controlLine).toBe(b[i].controlLine);
@@ -173,5 +207,4 @@ describe("xenlab pci decode on malformed input", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.txt:2:1 not an lspci dump line/);
   });
-
 });

@@ -11,10 +11,10 @@ import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { formatBdf } from "../hw/pci/bdf.js";
 import { decodeConfig, renderDecoded } from "../hw/pci/config-decode.js";
+import { PCI_SRIOV_VF_DID } from "../hw/pci/ext-cap-sriov.js";
 import { formatLspciDump, PciDecodeError, parseLspciDump } from "../hw/pci/lspci-dump.js";
 import { PciMachine } from "../hw/pci/pci-machine.js";
 import type { PciMachineSpec } from "../hw/pci/pci-machine-spec.js";
-import { PCI_SRIOV_VF_DID } from "../hw/pci/ext-cap-sriov.js";
 import { InputError } from "../scenario/input-issues.js";
 import { loadScenarioFile } from "../scenario/load-scenario.js";
 import { loadPciTopologyFile, toMachineSpec } from "../scenario/pci-topology-file.js";
@@ -43,7 +43,11 @@ Examples:
     .argument("<file>", "a PCI topology file, or a scenario with a pcie section")
     .option("-o, --out <file>", "write the dump to a file instead of stdout")
     .option("--mcfg <file>", "also write the ACPI MCFG table describing the ECAM window")
-    .option("--vf-ids <how>", 'VF vendor/device ids: "raw" (0xffff, as config space holds them) or "sysfs" (the PF\'s, as Linux reports them)', "raw")
+    .option(
+      "--vf-ids <how>",
+      'VF vendor/device ids: "raw" (0xffff, as config space holds them) or "sysfs" (the PF\'s, as Linux reports them)',
+      "raw",
+    )
     .addHelpText(
       "after",
       `
@@ -96,7 +100,8 @@ export function loadMachineSpec(file: string): PciMachineSpec {
 }
 
 function dumpAction(file: string, flags: DumpFlags): void {
-  if (flags.vfIds !== "raw" && flags.vfIds !== "sysfs") throw new UsageError(`--vf-ids: expected raw or sysfs, got "${flags.vfIds}"`);
+  if (flags.vfIds !== "raw" && flags.vfIds !== "sysfs")
+    throw new UsageError(`--vf-ids: expected raw or sysfs, got "${flags.vfIds}"`);
   const m = PciMachine.build(loadMachineSpec(file));
   const entries = m.topo.all().map((f) => {
     const bytes = f.cfg.data.slice();
@@ -125,7 +130,8 @@ function decodeAction(files: string[], json: boolean): void {
       try {
         d = decodeConfig(bytes);
       } catch (e) {
-        if (e instanceof PciDecodeError) throw inputError(file, line, fromPath ? `${slot}: ${e.message}` : e.message);
+        if (e instanceof PciDecodeError)
+          throw inputError(file, line, fromPath ? `${slot}: ${e.message}` : e.message);
         throw e;
       }
       if (json) out.push({ file, slot, ...d });
@@ -154,7 +160,10 @@ function readConfigs(file: string): { slot: string; bytes: Uint8Array; line: num
     try {
       entries = parseLspciDump(buf.toString("utf8"));
     } catch (e) {
-      if (e instanceof PciDecodeError) throw new InputError([{ code: "syntax", file, line: e.line, column: e.column, path: [], message: e.message }]);
+      if (e instanceof PciDecodeError)
+        throw new InputError([
+          { code: "syntax", file, line: e.line, column: e.column, path: [], message: e.message },
+        ]);
       throw e;
     }
     if (entries.length === 0) throw inputError(file, 0, "no devices in the lspci dump");

@@ -12,7 +12,8 @@ describe("scenarios/pcie/vf-hotplug-aer.yaml", () => {
   const results = Results.parse(runScenario(loadScenarioFile(SCENARIO)));
   const metric = (name: string) => results.metrics.find((m) => m.entity === "pcie" && m.name === name)?.value;
   const timeline = results.tables.find((t) => t.id === "pcie-timeline")!.rows;
-  const at = (event: string, detail: RegExp) => timeline.find((r) => r[2] === event && detail.test(String(r[3])))?.[0];
+  const at = (event: string, detail: RegExp) =>
+    timeline.find((r) => r[2] === event && detail.test(String(r[3])))?.[0];
 
   it("hot-plugs the VF into the running guest: assigned at 2 s, driver bound after the 5 s button wait", () => {
     expect(at("assign", /-> domain 1/)).toBe(2);
@@ -54,7 +55,9 @@ describe("scenarios/pcie/vf-hotplug-aer.yaml", () => {
   });
 
   it("is deterministic: the same scenario gives the same results", () => {
-    expect(JSON.stringify(Results.parse(runScenario(loadScenarioFile(SCENARIO))))).toBe(JSON.stringify(results));
+    expect(JSON.stringify(Results.parse(runScenario(loadScenarioFile(SCENARIO))))).toBe(
+      JSON.stringify(results),
+    );
   });
 });
 
@@ -100,12 +103,17 @@ pcie:
       ]),
     );
     expect(issues("    - { at: 1s, type: aer, device: nic0, error: noSuchError }\n")).toEqual([
-      expect.stringMatching(/^11:pcie\.events\.0\.error: expected one of "dlp", "surpriseDown", .* got "noSuchError"/),
+      expect.stringMatching(
+        /^11:pcie\.events\.0\.error: expected one of "dlp", "surpriseDown", .* got "noSuchError"/,
+      ),
     ]);
   });
 
   it("accepts a scenario whose only model is the pcie section", () => {
-    const spec = loadScenarioText("name: t\nduration: 1s\npcie:\n  topology:\n    devices: [ { model: nvme, device: 4, name: ssd } ]\n", "t.yaml");
+    const spec = loadScenarioText(
+      "name: t\nduration: 1s\npcie:\n  topology:\n    devices: [ { model: nvme, device: 4, name: ssd } ]\n",
+      "t.yaml",
+    );
     expect(spec.pcie?.topology.devices).toHaveLength(1);
     expect(runScenario(spec).metrics.find((m) => m.name === "functions")?.value).toBe(2);
   });

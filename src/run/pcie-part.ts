@@ -5,11 +5,12 @@
  * AER outcomes, a Gantt chart of who owned each device when, cumulative interrupt counts
  * and DMA per sample period. Guests are records of the section (see its README).
  */
-import type { Kernel } from "../kernel/kernel.js";
+
 import { PassthroughHost } from "../hw/iommu/passthrough-host.js";
 import { formatBdf } from "../hw/pci/bdf.js";
 import type { CorrectableError, UncorrectableError } from "../hw/pci/ext-cap-aer.js";
 import type { EndpointSpec } from "../hw/pci/pci-machine-spec.js";
+import type { Kernel } from "../kernel/kernel.js";
 import { toMachineSpec } from "../scenario/pci-topology-file.js";
 import type { PcieEventSpec, PcieSectionSpec } from "../scenario/pcie-section.js";
 import type { ModelPart, PartResults } from "./model-part.js";
@@ -49,11 +50,20 @@ export class PciePart implements ModelPart {
     this.host = new PassthroughHost(
       toMachineSpec(this.spec.topology),
       this.spec.guests,
-      { correctable: this.spec.policy.correctable, nonfatal: this.spec.policy.nonfatal, fatal: this.spec.policy.fatal },
+      {
+        correctable: this.spec.policy.correctable,
+        nonfatal: this.spec.policy.nonfatal,
+        fatal: this.spec.policy.fatal,
+      },
       {
         slot: { commandTime: t.command, linkUpTime: t.link_up },
         pciehp: { buttonWait: t.button_wait, enumerateDelay: t.enumerate_delay },
-        recovery: { handlerLatency: t.handler_latency, flr: t.flr, linkReset: t.link_reset, vfEnable: t.vf_enable },
+        recovery: {
+          handlerLatency: t.handler_latency,
+          flr: t.flr,
+          linkReset: t.link_reset,
+          vfEnable: t.vf_enable,
+        },
         dmaPeriod: t.dma_period,
       },
       fx,
@@ -61,7 +71,11 @@ export class PciePart implements ModelPart {
       this.spec.policy.reassign,
     );
     const fw = this.host.machine.firmware;
-    this.trace("firmware", "boot", `buses 0-${fw.lastBus}, ${this.host.machine.topo.all().length} functions, MMIO ${fw.mmioUsed / 2 ** 20} MiB; VT-d translation and interrupt remapping on`);
+    this.trace(
+      "firmware",
+      "boot",
+      `buses 0-${fw.lastBus}, ${this.host.machine.topo.all().length} functions, MMIO ${fw.mmioUsed / 2 ** 20} MiB; VT-d translation and interrupt remapping on`,
+    );
     this.spec.events.forEach((e, i) => {
       k.atTime(e.at, () => this.run(e), i);
     });
@@ -75,7 +89,8 @@ export class PciePart implements ModelPart {
     const last = this.interruptSteps.at(-1);
     const aer = h.stats.aerInterrupts;
     const hp = h.stats.guestHotplugInterrupts;
-    if (last === undefined || last.aer !== aer || last.hotplug !== hp) this.interruptSteps.push({ t: now, aer, hotplug: hp });
+    if (last === undefined || last.aer !== aer || last.hotplug !== hp)
+      this.interruptSteps.push({ t: now, aer, hotplug: hp });
   }
 
   private run(e: PcieEventSpec): void {
@@ -161,7 +176,12 @@ export class PciePart implements ModelPart {
       m("aer.action.reset_link", st.actions["reset-link"], "1"),
       m("aer.action.take_device", st.actions["take-device"], "1"),
       m("recovery.count", st.recoveries, "1", "errors after which the device was working again"),
-      m("recovery_time.mean", rt.length ? rt.reduce((a, b) => a + b, 0) / rt.length / S : Number.NaN, "s", "error to device usable again"),
+      m(
+        "recovery_time.mean",
+        rt.length ? rt.reduce((a, b) => a + b, 0) / rt.length / S : Number.NaN,
+        "s",
+        "error to device usable again",
+      ),
       m("recovery_time.max", rt.length ? Math.max(...rt) / S : Number.NaN, "s"),
       m("hotplug.guest_interrupts", st.guestHotplugInterrupts, "1"),
       m("vtd.translations", h.pt.unit.translations, "1"),
@@ -209,7 +229,8 @@ export class PciePart implements ModelPart {
     const n = [
       "pcie: guests are records of the pcie section (name, domain id, memory); they will be wired to the host/scheduler model later.",
     ];
-    if (this.failedEvents > 0) n.push(`pcie: ${this.failedEvents} event(s) could not be applied; see the timeline.`);
+    if (this.failedEvents > 0)
+      n.push(`pcie: ${this.failedEvents} event(s) could not be applied; see the timeline.`);
     return n;
   }
 
@@ -249,8 +270,18 @@ export class PciePart implements ModelPart {
         x: { label: "simulated time", unit: "s" },
         y: { label: "interrupts", unit: "1" },
         series: [
-          { name: "AER (root port)", points: [[0, 0], ...steps.map((s) => [s.t / S, s.aer]), [now / S, h.stats.aerInterrupts]] },
-          { name: "hot-plug (guest slots)", points: [[0, 0], ...steps.map((s) => [s.t / S, s.hotplug]), [now / S, h.stats.guestHotplugInterrupts]] },
+          {
+            name: "AER (root port)",
+            points: [[0, 0], ...steps.map((s) => [s.t / S, s.aer]), [now / S, h.stats.aerInterrupts]],
+          },
+          {
+            name: "hot-plug (guest slots)",
+            points: [
+              [0, 0],
+              ...steps.map((s) => [s.t / S, s.hotplug]),
+              [now / S, h.stats.guestHotplugInterrupts],
+            ],
+          },
         ],
       },
       {

@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { InputError, type InputIssue, type PathSegment } from "./input-issues.js";
 import { scenarioJsonSchema } from "./json-schema.js";
 import { byPosition, parseWithSchema, readInputFile } from "./load-yaml.js";
+import { checkPcieSection } from "./pcie-section.js";
 import {
   type DomainParsed,
   type DomainSpec,
@@ -17,7 +18,6 @@ import {
   type ScenarioSpec,
   type StationSpec,
 } from "./scenario-schema.js";
-import { checkPcieSection } from "./pcie-section.js";
 import { importXlCfg, type XlDomain } from "./xlcfg.js";
 
 const DEFAULT_DOMAIN_MEMORY = 512 * 2 ** 20;

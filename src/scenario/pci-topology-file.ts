@@ -16,7 +16,12 @@
 import * as z from "zod";
 import { IGB_82576 } from "../hw/pci/dev-igb-82576.js";
 import { MMIO_BASE, MMIO_LIMIT } from "../hw/pci/pci-firmware.js";
-import { DEFAULT_ECAM_BASE, HOST_MODELS, type PciMachineSpec, type RootDeviceSpec } from "../hw/pci/pci-machine-spec.js";
+import {
+  DEFAULT_ECAM_BASE,
+  HOST_MODELS,
+  type PciMachineSpec,
+  type RootDeviceSpec,
+} from "../hw/pci/pci-machine-spec.js";
 import { SLOT_STYLES } from "../hw/pci/pcie-slot.js";
 import type { InputIssue, PathSegment } from "./input-issues.js";
 import { InputError } from "./input-issues.js";
@@ -24,13 +29,19 @@ import type { JsonSchema } from "./json-schema.js";
 import { byPosition, type Loaded, parseWithSchema, readInputFile } from "./load-yaml.js";
 import { Name } from "./schema-parts.js";
 
-const DeviceNumber = z.int({ error: "expected a device number 0..31" }).min(0).max(31, { error: "expected a device number 0..31" });
+const DeviceNumber = z
+  .int({ error: "expected a device number 0..31" })
+  .min(0)
+  .max(31, { error: "expected a device number 0..31" });
 const SlotNumber = z.int({ error: "expected a physical slot number 0..8191" }).min(0).max(8191);
 
 /** An address: a number or a hex string like "0xe0000000". */
 export const Address = z.union(
   [
-    z.int().min(0).max(2 ** 52),
+    z
+      .int()
+      .min(0)
+      .max(2 ** 52),
     z
       .string()
       .regex(/^0x[0-9a-fA-F]{1,13}$/)
@@ -43,10 +54,16 @@ const Igb = z.strictObject({
   model: z.literal("igb-82576"),
   name: Name,
   /** VFs the OS enables on each PF at boot (igb allows up to 7 per port). */
-  vfs: z.int().min(0).max(IGB_82576.driverMaxVfs, { error: `expected at most ${IGB_82576.driverMaxVfs} VFs (igb's max_vfs)` }).optional(),
+  vfs: z
+    .int()
+    .min(0)
+    .max(IGB_82576.driverMaxVfs, { error: `expected at most ${IGB_82576.driverMaxVfs} VFs (igb's max_vfs)` })
+    .optional(),
 });
 const Nvme = z.strictObject({ model: z.literal("nvme"), name: Name });
-export const EndpointCard = z.discriminatedUnion("model", [Igb, Nvme], { error: "expected a card: igb-82576 or nvme" });
+export const EndpointCard = z.discriminatedUnion("model", [Igb, Nvme], {
+  error: "expected a card: igb-82576 or nvme",
+});
 
 const portFields = {
   name: Name,
@@ -55,12 +72,18 @@ const portFields = {
   style: z.enum(SLOT_STYLES).optional(),
 };
 const SwitchPort = z.strictObject({ ...portFields, child: EndpointCard.optional() });
-const Switch = z.strictObject({ model: z.literal("switch"), name: Name, ports: z.array(SwitchPort).min(1).max(32) });
+const Switch = z.strictObject({
+  model: z.literal("switch"),
+  name: Name,
+  ports: z.array(SwitchPort).min(1).max(32),
+});
 const RootPort = z.strictObject({
   model: z.literal("root-port"),
   device: DeviceNumber,
   ...portFields,
-  child: z.discriminatedUnion("model", [Igb, Nvme, Switch], { error: "expected igb-82576, nvme or switch" }).optional(),
+  child: z
+    .discriminatedUnion("model", [Igb, Nvme, Switch], { error: "expected igb-82576, nvme or switch" })
+    .optional(),
 });
 
 const RootDevice = z.discriminatedUnion(
@@ -105,20 +128,26 @@ export function checkPciTopology(t: PciTopologyParsed, base: readonly PathSegmen
   };
   if (t.ecam_base % 2 ** 20 !== 0) at([...base, "ecam_base"], "expected a 1 MiB aligned ECAM base");
   if (t.ecam_base < MMIO_LIMIT && t.ecam_base + 256 * 2 ** 20 > MMIO_BASE)
-    at([...base, "ecam_base"], `the ECAM window overlaps the PCI memory window 0x${MMIO_BASE.toString(16)}-0x${MMIO_LIMIT.toString(16)}`);
+    at(
+      [...base, "ecam_base"],
+      `the ECAM window overlaps the PCI memory window 0x${MMIO_BASE.toString(16)}-0x${MMIO_LIMIT.toString(16)}`,
+    );
   const used = new Map<number, number>();
   t.devices.forEach((d, i) => {
     const p: PathSegment[] = ["devices", i];
     if (d.device === 0) at([...base, ...p, "device"], "device 0 is the host bridge");
-    if (used.has(d.device)) at([...base, ...p, "device"], `device ${d.device} is already used by devices[${used.get(d.device)}]`);
+    if (used.has(d.device))
+      at([...base, ...p, "device"], `device ${d.device} is already used by devices[${used.get(d.device)}]`);
     used.set(d.device, i);
     if (d.model === "igd") {
-      if (t.host !== "gm45") at([...base, ...p, "model"], "the IGD needs host: gm45 (its memory controller hub)");
+      if (t.host !== "gm45")
+        at([...base, ...p, "model"], "the IGD needs host: gm45 (its memory controller hub)");
       if (d.device !== 2) at([...base, ...p, "device"], "the IGD sits at 00:02.0 (drivers expect it there)");
     }
     if (d.model === "root-port") {
       name(d.name, p);
-      if (d.hotplug && d.slot === undefined) at([...base, ...p, "hotplug"], "a hot-plug port needs a slot number");
+      if (d.hotplug && d.slot === undefined)
+        at([...base, ...p, "hotplug"], "a hot-plug port needs a slot number");
       const c = d.child;
       if (c?.model === "switch") {
         if (d.hotplug) at([...base, ...p, "child"], "a switch behind a hot-plug slot is not supported");
@@ -126,7 +155,8 @@ export function checkPciTopology(t: PciTopologyParsed, base: readonly PathSegmen
         c.ports.forEach((sp, j) => {
           const pp: PathSegment[] = [...p, "child", "ports", j];
           name(sp.name, pp);
-          if (sp.hotplug && sp.slot === undefined) at([...base, ...pp, "hotplug"], "a hot-plug port needs a slot number");
+          if (sp.hotplug && sp.slot === undefined)
+            at([...base, ...pp, "hotplug"], "a hot-plug port needs a slot number");
           if (sp.child) card(sp.child, [...pp, "child"]);
         });
       } else if (c) card(c, [...p, "child"]);
@@ -140,7 +170,11 @@ export function toMachineSpec(t: PciTopologyParsed): PciMachineSpec {
 }
 
 /** Names a topology defines (functions, ports, VF names), for scenario references. */
-export function topologyNames(t: PciTopologyParsed): { functions: Set<string>; slots: Set<string>; pfs: Set<string> } {
+export function topologyNames(t: PciTopologyParsed): {
+  functions: Set<string>;
+  slots: Set<string>;
+  pfs: Set<string>;
+} {
   const functions = new Set<string>(["host"]);
   const slots = new Set<string>();
   const pfs = new Set<string>();
@@ -179,7 +213,13 @@ export function loadPciTopologyFile(file: string): PciMachineSpec {
 }
 
 export function loadPciTopologyText(text: string, file: string): PciMachineSpec {
-  const loaded: Loaded<PciTopologyParsed> = parseWithSchema(file, text, PciTopology, pciTopologyJsonSchema, "PCI topology");
+  const loaded: Loaded<PciTopologyParsed> = parseWithSchema(
+    file,
+    text,
+    PciTopology,
+    pciTopologyJsonSchema,
+    "PCI topology",
+  );
   const found: InputIssue[] = [];
   checkPciTopology(loaded.value, [], (p, m, c) => found.push(loaded.issue(p, m, c)));
   if (found.length > 0) throw new InputError(byPosition(found));

@@ -41,12 +41,21 @@ export const PcieEvent = z.discriminatedUnion(
       error: z.enum(ERROR_NAMES),
       class: z.enum(["correctable", "uncorrectable"]).default("uncorrectable"),
     }),
-    z.strictObject({ ...at, type: z.literal("dma"), device: Name, address: Address, write: z.boolean().default(true) }),
+    z.strictObject({
+      ...at,
+      type: z.literal("dma"),
+      device: Name,
+      address: Address,
+      write: z.boolean().default(true),
+    }),
     z.strictObject({ ...at, type: z.literal("insert"), slot: Name, card: EndpointCard }),
     z.strictObject({ ...at, type: z.literal("button"), slot: Name }),
     z.strictObject({ ...at, type: z.literal("surprise-remove"), slot: Name }),
   ],
-  { error: "expected an event type: enable-vfs, disable-vfs, attach, detach, aer, dma, insert, button, surprise-remove" },
+  {
+    error:
+      "expected an event type: enable-vfs, disable-vfs, attach, detach, aer, dma, insert, button, surprise-remove",
+  },
 );
 export type PcieEventSpec = z.output<typeof PcieEvent>;
 
@@ -71,7 +80,12 @@ export const PcieSection = z.strictObject({
       /** Give a taken device back to its guest once it is healthy. */
       reassign: z.boolean().default(true),
     })
-    .default({ correctable: "report-to-dom0", nonfatal: "report-to-dom0", fatal: "take-device", reassign: true }),
+    .default({
+      correctable: "report-to-dom0",
+      nonfatal: "report-to-dom0",
+      fatal: "take-device",
+      reassign: true,
+    }),
   timing: z
     .strictObject({
       /** Slot command completion. */
@@ -120,18 +134,26 @@ export function checkPcieSection(s: PcieSectionSpec, duration: number, at: At): 
     ids.add(g.domid);
   });
   const ref = (set: Set<string>, what: string, v: string, p: PathSegment[]): void => {
-    if (!set.has(v)) at(p, `no ${what} named "${v}"; ${what}s are ${[...set].slice(0, 12).join(", ") || "none"}`, "reference");
+    if (!set.has(v))
+      at(
+        p,
+        `no ${what} named "${v}"; ${what}s are ${[...set].slice(0, 12).join(", ") || "none"}`,
+        "reference",
+      );
   };
   s.events.forEach((e, i) => {
     const p: PathSegment[] = ["pcie", "events", i];
     if (e.at > duration) at([...p, "at"], "expected a time within the scenario's duration");
     if (e.type === "enable-vfs" || e.type === "disable-vfs") ref(pfs, "SR-IOV PF", e.pf, [...p, "pf"]);
-    if (e.type === "attach" || e.type === "detach" || e.type === "aer" || e.type === "dma") ref(functions, "PCI function", e.device, [...p, "device"]);
+    if (e.type === "attach" || e.type === "detach" || e.type === "aer" || e.type === "dma")
+      ref(functions, "PCI function", e.device, [...p, "device"]);
     if (e.type === "attach") ref(guests, "guest", e.guest, [...p, "guest"]);
-    if (e.type === "insert" || e.type === "button" || e.type === "surprise-remove") ref(slots, "hot-plug slot", e.slot, [...p, "slot"]);
+    if (e.type === "insert" || e.type === "button" || e.type === "surprise-remove")
+      ref(slots, "hot-plug slot", e.slot, [...p, "slot"]);
     if (e.type === "aer") {
       const names = e.class === "uncorrectable" ? UNC_NAMES : COR_NAMES;
-      if (!names.includes(e.error)) at([...p, "error"], `"${e.error}" is not a ${e.class} error; expected one of ${names.join(", ")}`);
+      if (!names.includes(e.error))
+        at([...p, "error"], `"${e.error}" is not a ${e.class} error; expected one of ${names.join(", ")}`);
     }
   });
 }

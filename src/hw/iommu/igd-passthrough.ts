@@ -81,12 +81,24 @@ export interface IgdCheck {
 }
 
 /** Performs the IGD passthrough setup for guest `domid` (already created in `pt`). */
-export function setupIgdPassthrough(host: PciMachine, pt: Passthrough, domid: number, o: IgdSetupOptions = {}): IgdGuestView {
+export function setupIgdPassthrough(
+  host: PciMachine,
+  pt: Passthrough,
+  domid: number,
+  o: IgdSetupOptions = {},
+): IgdGuestView {
   const hostIgd = host.topo.route(bdf(0, 2, 0));
   if (hostIgd === null || hostIgd.model !== "igd-gm45") throw new Error("the host has no IGD at 00:02.0");
   const dom = pt.domains.get(domid);
   if (dom === undefined) throw new Error(`no domain ${domid}`);
-  const view: IgdGuestView = { domid, topology: new PciTopology(), igd: hostIgd, ioPorts: [], mmio: [], steps: [] };
+  const view: IgdGuestView = {
+    domid,
+    topology: new PciTopology(),
+    igd: hostIgd,
+    ioPorts: [],
+    mmio: [],
+    steps: [],
+  };
   const map1to1 = (base: number, size: number, what: string): void => {
     for (let a = base; a < base + size; a += 4096) dom.table.map(a, a, DMA_PTE_READ | DMA_PTE_WRITE);
     view.mmio.push({ gpa: base, hpa: base, size });
@@ -95,7 +107,8 @@ export function setupIgdPassthrough(host: PciMachine, pt: Passthrough, domid: nu
   // Guest host bridge: our GM45 model with the passthrough registers copied from the host.
   const gHost = makeHostBridgeGm45();
   if (o.passHostBridge ?? true) {
-    for (const [off, len] of IGD_HOST_BRIDGE_PASSTHROUGH) gHost.cfg.set(off, len, host.hostBridge.cfg.get(off, len));
+    for (const [off, len] of IGD_HOST_BRIDGE_PASSTHROUGH)
+      gHost.cfg.set(off, len, host.hostBridge.cfg.get(off, len));
     view.steps.push("host bridge reads of ids, GGC, PAVPC, TOM, BSM, TOLUD pass through to the host");
   } else for (const [off, len] of IGD_HOST_BRIDGE_PASSTHROUGH.slice(5)) gHost.cfg.set(off, len, 0);
   view.topology.attach(view.topology.root, 0, gHost);
@@ -109,7 +122,13 @@ export function setupIgdPassthrough(host: PciMachine, pt: Passthrough, domid: nu
   if (o.exposeLpc ?? true) {
     const hostLpc = host.topo.route(bdf(0, 0x1f, 0));
     if (hostLpc !== null) {
-      const gLpc = new PciFunction(hostLpc.model, hostLpc.kind, PCI_CFG_SPACE_SIZE, hostLpc.ids, hostLpc.description);
+      const gLpc = new PciFunction(
+        hostLpc.model,
+        hostLpc.kind,
+        PCI_CFG_SPACE_SIZE,
+        hostLpc.ids,
+        hostLpc.description,
+      );
       gLpc.cfg.data.set(hostLpc.cfg.data.subarray(0, 64));
       view.topology.attach(view.topology.root, 0xf8, gLpc);
       view.steps.push("expose ISA/LPC bridge at 00:1f.0 with the host's ids");
@@ -124,7 +143,11 @@ export function setupIgdPassthrough(host: PciMachine, pt: Passthrough, domid: nu
   if (o.mapLegacyVga ?? true) {
     for (const r of LEGACY_VGA.io) view.ioPorts.push({ base: r.base, end: r.end });
     view.steps.push("pass through I/O ports 0x3b0-0x3bb, 0x3c0-0x3df");
-    map1to1(LEGACY_VGA.mmio[0].base, LEGACY_VGA.mmio[0].end + 1 - LEGACY_VGA.mmio[0].base, "legacy VGA memory");
+    map1to1(
+      LEGACY_VGA.mmio[0].base,
+      LEGACY_VGA.mmio[0].end + 1 - LEGACY_VGA.mmio[0].base,
+      "legacy VGA memory",
+    );
   }
   if (o.mapOpRegion ?? true) {
     const asls = hostIgd.cfg.get32(IGD_REGS.ASLS);
@@ -142,43 +165,81 @@ export function checkIgdPassthrough(view: IgdGuestView, host: PciMachine, pt: Pa
   };
   // 1. VGA BIOS in guest memory.
   const head = pt.mem.readBytes(dom.machineBase + VGA_ROM_ADDR, 3);
-  if (head[0] !== 0x55 || head[1] !== 0xaa) add("vga-bios", false, "no 0x55aa option ROM signature at guest 0xc0000");
+  if (head[0] !== 0x55 || head[1] !== 0xaa)
+    add("vga-bios", false, "no 0x55aa option ROM signature at guest 0xc0000");
   else {
     const size = head[2] * 512;
     const rom = pt.mem.readBytes(dom.machineBase + VGA_ROM_ADDR, size);
     const sum = rom.reduce((a, b) => (a + b) & 0xff, 0);
     if (size > VGA_ROM_MAX) add("vga-bios", false, `ROM size ${size} exceeds 64 KiB`);
-    else add("vga-bios", sum === 0, sum === 0 ? `${size}-byte ROM, checksum ok` : `checksum byte sum ${sum}, not 0`);
+    else
+      add(
+        "vga-bios",
+        sum === 0,
+        sum === 0 ? `${size}-byte ROM, checksum ok` : `checksum byte sum ${sum}, not 0`,
+      );
   }
   // 2. Legacy VGA ranges.
   const ioOk = LEGACY_VGA.io.every((r) => view.ioPorts.some((p) => p.base <= r.base && p.end >= r.end));
   const mm = LEGACY_VGA.mmio[0];
   const mmOk = mapped1to1(view, mm.base, mm.end + 1 - mm.base, pt, host);
-  add("legacy-vga", ioOk && mmOk, ioOk && mmOk ? "I/O 0x3b0-0x3df and 0xa0000-0xbffff 1:1" : `${ioOk ? "" : "legacy VGA I/O not passed through; "}${mmOk ? "" : "0xa0000-0xbffff not mapped 1:1"}`);
+  add(
+    "legacy-vga",
+    ioOk && mmOk,
+    ioOk && mmOk
+      ? "I/O 0x3b0-0x3df and 0xa0000-0xbffff 1:1"
+      : `${ioOk ? "" : "legacy VGA I/O not passed through; "}${mmOk ? "" : "0xa0000-0xbffff not mapped 1:1"}`,
+  );
   // 3. OpRegion.
   const asls = view.igd.cfg.get32(IGD_REGS.ASLS);
   const hostAsls = host.topo.route(bdf(0, 2, 0))?.cfg.get32(IGD_REGS.ASLS) ?? 0;
   if (asls === 0) add("opregion", false, "guest IGD ASLS (0xfc) is 0: no OpRegion");
   else {
     const ok = asls === hostAsls && mapped1to1(view, asls - (asls % 4096), OPREGION_SIZE, pt, host);
-    add("opregion", ok, ok ? `OpRegion 0x${asls.toString(16)} mapped 1:1 (2 pages)` : "OpRegion not mapped 1:1 at ASLS");
+    add(
+      "opregion",
+      ok,
+      ok ? `OpRegion 0x${asls.toString(16)} mapped 1:1 (2 pages)` : "OpRegion not mapped 1:1 at ASLS",
+    );
   }
   // 4. Host bridge registers.
   const gHost = view.topology.route(bdf(0, 0, 0));
-  const bad = IGD_HOST_BRIDGE_PASSTHROUGH.filter(([off, len]) => gHost?.cfg.get(off, len) !== host.hostBridge.cfg.get(off, len));
-  add("host-bridge", bad.length === 0, bad.length === 0 ? "ids, GGC, PAVPC, TOM, BSM, TOLUD match the host" : `registers differ from the host: ${bad.map(([o]) => `0x${o.toString(16)}`).join(", ")}`);
+  const bad = IGD_HOST_BRIDGE_PASSTHROUGH.filter(
+    ([off, len]) => gHost?.cfg.get(off, len) !== host.hostBridge.cfg.get(off, len),
+  );
+  add(
+    "host-bridge",
+    bad.length === 0,
+    bad.length === 0
+      ? "ids, GGC, PAVPC, TOM, BSM, TOLUD match the host"
+      : `registers differ from the host: ${bad.map(([o]) => `0x${o.toString(16)}`).join(", ")}`,
+  );
   // 5. LPC bridge.
   const lpc = view.topology.route(bdf(0, 0x1f, 0));
   const hostLpc = host.topo.route(bdf(0, 0x1f, 0));
   const lpcOk = lpc !== null && hostLpc !== null && lpc.cfg.get32(0) === hostLpc.cfg.get32(0);
-  add("lpc-bridge", lpcOk, lpcOk ? "ISA bridge 00:1f.0 has the host's ids" : "no ISA/LPC bridge with the host's ids at 00:1f.0");
+  add(
+    "lpc-bridge",
+    lpcOk,
+    lpcOk ? "ISA bridge 00:1f.0 has the host's ids" : "no ISA/LPC bridge with the host's ids at 00:1f.0",
+  );
   // 6. IGD at 00:02.0.
   const at = view.topology.route(bdf(0, 2, 0));
-  add("igd-at-00:02.0", at === view.igd, at === view.igd ? "IGD is guest 00:02.0" : "IGD is not at guest 00:02.0");
+  add(
+    "igd-at-00:02.0",
+    at === view.igd,
+    at === view.igd ? "IGD is guest 00:02.0" : "IGD is not at guest 00:02.0",
+  );
   return out;
 }
 
-function mapped1to1(view: IgdGuestView, base: number, size: number, pt: Passthrough, host: PciMachine): boolean {
+function mapped1to1(
+  view: IgdGuestView,
+  base: number,
+  size: number,
+  pt: Passthrough,
+  host: PciMachine,
+): boolean {
   const rid = host.topo.route(bdf(0, 2, 0))?.bdf ?? 0x10;
   for (let a = base; a < base + size; a += 4096) {
     const r = pt.unit.translate(rid, a, false, false);

@@ -31,7 +31,13 @@ function rig(policy: Partial<AerPolicy> = {}) {
     },
   );
   const at = (t: number, fn: () => void) => k.atTime(t * S, () => fn());
-  return { k, h, log, at, events: (src: string) => log.filter((l) => l[1] === src).map((l) => `${l[0]} ${l[2]}`) };
+  return {
+    k,
+    h,
+    log,
+    at,
+    events: (src: string) => log.filter((l) => l[1] === src).map((l) => `${l[0]} ${l[2]}`),
+  };
 }
 
 describe("a VF hot-plugged into a running guest", () => {
@@ -58,7 +64,12 @@ describe("a VF hot-plugged into a running guest", () => {
     r.at(8, () => r.h.dma("nic0.vf1", 0x1000_0000, true));
     r.k.run(9 * S);
     expect(r.events("nic0.vf1").at(-1)).toBe("8 vt-d-fault");
-    expect(r.h.pt.unit.faultRecord(0)).toMatchObject({ valid: true, reason: 5, address: 0x1000_0000, sourceId: r.h.machine.find("nic0.vf1")!.bdf });
+    expect(r.h.pt.unit.faultRecord(0)).toMatchObject({
+      valid: true,
+      reason: 5,
+      address: 0x1000_0000,
+      sourceId: r.h.machine.find("nic0.vf1")!.bdf,
+    });
   });
 });
 
@@ -75,7 +86,13 @@ describe("Xen's AER handler", () => {
     expect(r.h.guestHasDevice("g1")).toBe(true);
     expect(r.h.stats.actions["take-device"]).toBe(1);
     expect(r.h.stats.recoveryTimes).toEqual([50_000 + 100_000_000 + 5_000_000_000 + 100_000_000]);
-    expect(r.events("nic0.vf1")).toEqual(["2 assign", "10 aer-error", "10.00005 deassign", "10.10005 flr", "10.10005 assign"]);
+    expect(r.events("nic0.vf1")).toEqual([
+      "2 assign",
+      "10 aer-error",
+      "10.00005 deassign",
+      "10.10005 flr",
+      "10.10005 assign",
+    ]);
   });
 
   it("a second error before the handler runs sets MULTI, raises no interrupt, and is handled once", () => {

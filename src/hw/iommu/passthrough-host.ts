@@ -31,12 +31,31 @@ import { assignBelowPort, assignBusNumbers } from "../pci/pci-firmware.js";
 import { PciFunction } from "../pci/pci-function.js";
 import { PciMachine } from "../pci/pci-machine.js";
 import type { EndpointSpec, PciMachineSpec } from "../pci/pci-machine-spec.js";
-import { PCI_BRIDGE_CONTROL, PCI_BRIDGE_CTL_BUS_RESET, PCI_CFG_SPACE_EXP_SIZE, PCI_COMMAND, PCI_COMMAND_MASTER } from "../pci/pci-regs.js";
+import {
+  PCI_BRIDGE_CONTROL,
+  PCI_BRIDGE_CTL_BUS_RESET,
+  PCI_CFG_SPACE_EXP_SIZE,
+  PCI_COMMAND,
+  PCI_COMMAND_MASTER,
+} from "../pci/pci-regs.js";
 import { PciTopology } from "../pci/pci-topology.js";
-import { type AerError, type AerOutcome, enableFunctionAerReporting, injectAerError, severityOf } from "../pci/pcie-aer.js";
+import {
+  type AerError,
+  type AerOutcome,
+  enableFunctionAerReporting,
+  injectAerError,
+  severityOf,
+} from "../pci/pcie-aer.js";
 import { DEFAULT_SLOT_TIMING, PcieSlot, type SlotEffects, type SlotTiming } from "../pci/pcie-slot.js";
 import { DEFAULT_PCIEHP_TIMING, Pciehp, type PciehpTiming } from "../pci/pciehp.js";
-import { type AerAction, type AerPolicy, DEFAULT_AER_POLICY, DEFAULT_RECOVERY_TIMING, decideAerAction, type RecoveryTiming } from "./aer-policy.js";
+import {
+  type AerAction,
+  type AerPolicy,
+  DEFAULT_AER_POLICY,
+  DEFAULT_RECOVERY_TIMING,
+  decideAerAction,
+  type RecoveryTiming,
+} from "./aer-policy.js";
 import { DOM0, Passthrough } from "./pci-passthrough.js";
 import { VTD_FAULT_TEXT } from "./vtd-regs.js";
 
@@ -134,7 +153,11 @@ export class PassthroughHost {
       after: (d, fn) => fx.after(d, fn),
       trace: (slot, event, detail) => fx.trace(this.slotName(slot), event, detail ?? ""),
     };
-    this.machine = PciMachine.build(spec, { effects: this.slotFx, slotTiming: timing.slot, pciehpTiming: timing.pciehp });
+    this.machine = PciMachine.build(spec, {
+      effects: this.slotFx,
+      slotTiming: timing.slot,
+      pciehpTiming: timing.pciehp,
+    });
     this.pt = new Passthrough(hostRam);
     this.pt.unit.onFaultEvent = () => fx.trace("dmar0", "fault-event", "VT-d fault event interrupt");
     for (const fn of this.machine.topo.all()) this.functionAdded(fn);
@@ -175,13 +198,21 @@ export class PassthroughHost {
     for (const [rid, owner] of [...this.pt.owner]) {
       const fn = this.machine.topo.route(rid);
       if (fn === null && owner !== undefined) {
-        const gone = [...this.machine.names.keys()].find((f) => f.bdf === rid && f.ext.vfOf?.pf === pf && !known.has(f));
+        const gone = [...this.machine.names.keys()].find(
+          (f) => f.bdf === rid && f.ext.vfOf?.pf === pf && !known.has(f),
+        );
         this.pt.removeDevice(rid);
         if (gone) this.setOwner(gone, "absent");
       }
     }
     for (const vf of vfs) if (!this.pt.owner.has(vf.bdf)) this.functionAdded(vf);
-    this.fx.trace(this.nameOf(pf), "sr-iov", vfs.length > 0 ? `VF Enable: ${vfs.length} VFs at ${vfs.map((v) => formatBdf(v.bdf)).join(", ")}` : "VF Enable cleared: VFs removed");
+    this.fx.trace(
+      this.nameOf(pf),
+      "sr-iov",
+      vfs.length > 0
+        ? `VF Enable: ${vfs.length} VFs at ${vfs.map((v) => formatBdf(v.bdf)).join(", ")}`
+        : "VF Enable cleared: VFs removed",
+    );
   }
 
   private addGuest(spec: GuestSpec): void {
@@ -192,11 +223,25 @@ export class PassthroughHost {
     topo.attach(topo.root, 4 << 3, port);
     assignBusNumbers(topo);
     const slot = new PcieSlot(port, topo, this.slotFx, "qemu", this.timing.slot);
-    const g: Guest = { spec, topo, slot, hp: null as unknown as Pciehp, device: null, driverBound: false, giveBack: false };
-    g.hp = new Pciehp(slot, topo, this.slotFx, {
-      deviceReady: () => this.guestDriverUp(g),
-      deviceGone: () => this.fx.trace(`${spec.name}:slot`, "guest", "device gone from the guest"),
-    }, this.timing.pciehp);
+    const g: Guest = {
+      spec,
+      topo,
+      slot,
+      hp: null as unknown as Pciehp,
+      device: null,
+      driverBound: false,
+      giveBack: false,
+    };
+    g.hp = new Pciehp(
+      slot,
+      topo,
+      this.slotFx,
+      {
+        deviceReady: () => this.guestDriverUp(g),
+        deviceGone: () => this.fx.trace(`${spec.name}:slot`, "guest", "device gone from the guest"),
+      },
+      this.timing.pciehp,
+    );
     port.signal = () => {
       this.stats.guestHotplugInterrupts++;
       g.hp.interrupt();
@@ -215,7 +260,9 @@ export class PassthroughHost {
 
   enableVfs(pf: string, n: number): void {
     this.machine.enableVfs(pf, n);
-    this.fx.after(this.timing.recovery.vfEnable, () => this.fx.trace(pf, "sr-iov", `${n} VFs ready (100 ms after VF Enable)`));
+    this.fx.after(this.timing.recovery.vfEnable, () =>
+      this.fx.trace(pf, "sr-iov", `${n} VFs ready (100 ms after VF Enable)`),
+    );
   }
 
   disableVfs(pf: string): void {
@@ -227,10 +274,15 @@ export class PassthroughHost {
     const fn = this.fn(device);
     const g = this.guests.get(guest);
     if (g === undefined) throw new Error(`no guest "${guest}"`);
-    if (g.device !== null) throw new Error(`guest "${guest}" already has ${this.nameOf(g.device)} in its slot`);
+    if (g.device !== null)
+      throw new Error(`guest "${guest}" already has ${this.nameOf(g.device)} in its slot`);
     this.pt.assign(fn.bdf, g.spec.domid);
     this.setOwner(fn, guest);
-    this.fx.trace(device, "assign", `VT-d context entry for ${formatBdf(fn.bdf)} -> domain ${g.spec.domid} (${guest})`);
+    this.fx.trace(
+      device,
+      "assign",
+      `VT-d context entry for ${formatBdf(fn.bdf)} -> domain ${g.spec.domid} (${guest})`,
+    );
     g.device = fn;
     g.slot.insert({ functions: [{ fn: 0, function: guestView(fn) }] });
   }
@@ -241,7 +293,9 @@ export class PassthroughHost {
     const g = [...this.guests.values()].find((x) => x.device === fn);
     if (g === undefined) throw new Error(`"${device}" is not assigned to a guest`);
     g.slot.pressAttentionButton();
-    this.fx.after(this.timing.pciehp.buttonWait + this.timing.slot.commandTime, () => this.finishDetach(g, fn));
+    this.fx.after(this.timing.pciehp.buttonWait + this.timing.slot.commandTime, () =>
+      this.finishDetach(g, fn),
+    );
   }
 
   private finishDetach(g: Guest, fn: PciFunction): void {
@@ -258,7 +312,11 @@ export class PassthroughHost {
     g.driverBound = true;
     fn.configWrite(PCI_COMMAND, 2, fn.cfg.get16(PCI_COMMAND) | PCI_COMMAND_MASTER);
     const msi = this.pt.remapMsi(fn.bdf, 0x40 + g.spec.domid, 0);
-    this.fx.trace(`${g.spec.name}:slot`, "guest", `driver bound to ${this.nameOf(fn)}; MSI-X vector 0 -> IRTE ${msi.handle}`);
+    this.fx.trace(
+      `${g.spec.name}:slot`,
+      "guest",
+      `driver bound to ${this.nameOf(fn)}; MSI-X vector 0 -> IRTE ${msi.handle}`,
+    );
     if (g.giveBack) {
       g.giveBack = false;
       const t0 = this.errorTime.get(fn);
@@ -286,12 +344,20 @@ export class PassthroughHost {
     const r = this.pt.dma(fn.bdf, address, write);
     if (r.ok) {
       this.stats.dmaOk++;
-      this.fx.trace(device, "dma", `${write ? "write" : "read"} 0x${address.toString(16)} -> machine 0x${r.hpa.toString(16)} (domain ${r.domainId})`);
+      this.fx.trace(
+        device,
+        "dma",
+        `${write ? "write" : "read"} 0x${address.toString(16)} -> machine 0x${r.hpa.toString(16)} (domain ${r.domainId})`,
+      );
       return;
     }
     this.stats.dmaFaults++;
     const detail = `${write ? "write" : "read"} 0x${address.toString(16)} faulted: reason 0x${r.reason.toString(16)} ${VTD_FAULT_TEXT[r.reason] ?? ""}`;
-    this.fx.trace(device, "vt-d-fault", this.pt.unit.faults > faultsBefore ? `${detail} (recorded, SID ${formatBdf(fn.bdf as Bdf)})` : detail);
+    this.fx.trace(
+      device,
+      "vt-d-fault",
+      this.pt.unit.faults > faultsBefore ? `${detail} (recorded, SID ${formatBdf(fn.bdf as Bdf)})` : detail,
+    );
   }
 
   // ---- AER ----
@@ -308,7 +374,11 @@ export class PassthroughHost {
     const rs = out.rootStatus;
     const flags = [
       out.logged ? "logged" : "not logged (an earlier error holds the log)",
-      out.containedAt ? `contained at ${this.nameOf(out.containedAt)}` : out.root ? `root status 0x${rs.toString(16)}` : "not sent",
+      out.containedAt
+        ? `contained at ${this.nameOf(out.containedAt)}`
+        : out.root
+          ? `root status 0x${rs.toString(16)}`
+          : "not sent",
       rs & PCI_ERR_ROOT_FIRST_FATAL ? "FIRST_FATAL" : "",
       rs & PCI_ERR_ROOT_MULTI_UNCOR_RCV ? "MULTI_UNCOR" : "",
       out.interrupt ? "root port interrupt" : "no new interrupt",
@@ -343,7 +413,11 @@ export class PassthroughHost {
     const g = [...this.guests.values()].find((x) => x.device === fn);
     const action = decideAerAction(this.policy, sev, g !== undefined);
     this.stats.actions[action]++;
-    this.fx.trace("xen", "aer-handler", `${sev} error from ${this.nameOf(fn)} (${formatBdf(fn.bdf)}), owner ${g?.spec.name ?? "dom0"}: ${action}`);
+    this.fx.trace(
+      "xen",
+      "aer-handler",
+      `${sev} error from ${this.nameOf(fn)} (${formatBdf(fn.bdf)}), owner ${g?.spec.name ?? "dom0"}: ${action}`,
+    );
     clearFunctionErrors(fn);
     if (action === "report-to-dom0") {
       this.fx.trace("dom0", "aer", `logged ${sev} error of ${this.nameOf(fn)}; device keeps running`);
@@ -363,7 +437,11 @@ export class PassthroughHost {
     this.pt.deassign(fn.bdf);
     this.setOwner(fn, "dom0");
     this.fx.trace(this.nameOf(fn), "deassign", `taken from ${g.spec.name}; FLR`);
-    fn.configWrite(fn.pcieCap + PCI_EXP_DEVCTL, 2, fn.cfg.get16(fn.pcieCap + PCI_EXP_DEVCTL) | PCI_EXP_DEVCTL_BCR_FLR);
+    fn.configWrite(
+      fn.pcieCap + PCI_EXP_DEVCTL,
+      2,
+      fn.cfg.get16(fn.pcieCap + PCI_EXP_DEVCTL) | PCI_EXP_DEVCTL_BCR_FLR,
+    );
     this.fx.after(this.timing.recovery.flr, () => {
       this.fx.trace(this.nameOf(fn), "flr", "function level reset complete; device healthy in dom0");
       if (!this.reassign) return;
@@ -378,8 +456,12 @@ export class PassthroughHost {
     if (port === null || port === undefined) return;
     const saved = this.machine.topo.all().filter((f) => this.machine.topo.bridgesAbove(f).includes(port));
     const state = saved.filter((f) => f.kind !== "vf").map((f) => ({ f, s: f.cfg.save() }));
-    const pfVfs = this.machine.pfs.filter((s) => saved.includes(s.pf)).map((s) => ({ name: this.nameOf(s.pf), n: s.vfs.length }));
-    const owners = saved.filter((f) => f.kind === "vf").map((f) => ({ name: this.nameOf(f), g: [...this.guests.values()].find((x) => x.device === f) }));
+    const pfVfs = this.machine.pfs
+      .filter((s) => saved.includes(s.pf))
+      .map((s) => ({ name: this.nameOf(s.pf), n: s.vfs.length }));
+    const owners = saved
+      .filter((f) => f.kind === "vf")
+      .map((f) => ({ name: this.nameOf(f), g: [...this.guests.values()].find((x) => x.device === f) }));
     for (const o of owners) if (o.g) this.takeFromGuestSilently(o.g);
     port.configWrite(PCI_BRIDGE_CONTROL, 2, port.cfg.get16(PCI_BRIDGE_CONTROL) | PCI_BRIDGE_CTL_BUS_RESET);
     for (const { f } of state) {
@@ -398,10 +480,11 @@ export class PassthroughHost {
       }
       for (const p of pfVfs) if (p.n > 0) this.machine.enableVfs(p.name, p.n);
       this.fx.trace(this.nameOf(port), "link-reset", "link up; dom0 restored config state and VFs");
-      for (const o of owners) if (o.g && this.reassign) {
-        o.g.giveBack = true;
-        this.fx.after(this.timing.recovery.vfEnable, () => this.attach(o.name, o.g!.spec.name));
-      }
+      for (const o of owners)
+        if (o.g && this.reassign) {
+          o.g.giveBack = true;
+          this.fx.after(this.timing.recovery.vfEnable, () => this.attach(o.name, o.g!.spec.name));
+        }
       if (owners.every((o) => !o.g)) {
         const t0 = this.errorTime.get(fn);
         if (t0 !== undefined) {
@@ -434,7 +517,11 @@ export class PassthroughHost {
       this.machine.configureAri(f);
       enableFunctionAerReporting(f);
     }
-    this.fx.trace(name, "dom0", `hot-added ${fns.map((f) => this.nameOf(f)).join(", ")}: BARs assigned, Xen told (pci_add_device)`);
+    this.fx.trace(
+      name,
+      "dom0",
+      `hot-added ${fns.map((f) => this.nameOf(f)).join(", ")}: BARs assigned, Xen told (pci_add_device)`,
+    );
   }
 
   private hostDeviceGone(name: string): void {
@@ -471,7 +558,11 @@ export class PassthroughHost {
 /** What the guest's config space shows: the host function with its real ids (qemu-dm pt). */
 function guestView(host: PciFunction): PciFunction {
   const ids = host.ext.vfOf
-    ? { ...host.ids, vendor: host.ext.vfOf.pf.ids.vendor, device: host.ext.vfOf.pf.cfg.get16((host.ext.vfOf.pf.ext.sriovCap ?? 0) + 0x1a) }
+    ? {
+        ...host.ids,
+        vendor: host.ext.vfOf.pf.ids.vendor,
+        device: host.ext.vfOf.pf.cfg.get16((host.ext.vfOf.pf.ext.sriovCap ?? 0) + 0x1a),
+      }
     : host.ids;
   const v = new PciFunction(host.model, "endpoint", PCI_CFG_SPACE_EXP_SIZE, ids, host.description);
   v.cfg.data.set(host.cfg.data);

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { bdf } from "../pci/bdf.js";
 import { makeVgaRom, VGA_ROM_ADDR } from "../pci/dev-igd.js";
 import { PciMachine } from "../pci/pci-machine.js";
-import { checkIgdPassthrough, IGD_REQUIREMENTS, type IgdSetupOptions, igdDriverLoads, setupIgdPassthrough } from "./igd-passthrough.js";
+import {
+  checkIgdPassthrough,
+  IGD_REQUIREMENTS,
+  type IgdSetupOptions,
+  igdDriverLoads,
+  setupIgdPassthrough,
+} from "./igd-passthrough.js";
 import { DOM0, Passthrough } from "./pci-passthrough.js";
 import { VTD_FAULT } from "./vtd-regs.js";
 
@@ -20,7 +26,10 @@ describe("device assignment", () => {
     expect(pt.dma(0x0180, 64 * 2 ** 20, true)).toEqual({ ok: false, reason: VTD_FAULT.writeDenied }); // past guest memory
     pt.deassign(0x0180);
     expect(pt.dma(0x0180, 0x2000, false)).toMatchObject({ ok: true, hpa: 0x2000, domainId: DOM0 });
-    expect(pt.history).toEqual([{ rid: 0x0180, from: 0, to: 3 }, { rid: 0x0180, from: 3, to: 0 }]);
+    expect(pt.history).toEqual([
+      { rid: 0x0180, from: 0, to: 3 },
+      { rid: 0x0180, from: 3, to: 0 },
+    ]);
   });
 
   it("refuses to assign an unknown function or one a guest already owns", () => {
@@ -43,8 +52,16 @@ describe("device assignment", () => {
   it("MSI remapping: the device's remappable MSI lands on the IRTE's vector, and only for its requester id", () => {
     const pt = new Passthrough(GIB);
     const msi = pt.remapMsi(0x0180, 0x61, 5);
-    expect(pt.unit.remapInterrupt(0x0180, msi.address, msi.data)).toEqual({ ok: true, vector: 0x61, dest: 5, deliveryMode: 0 });
-    expect(pt.unit.remapInterrupt(0x0181, msi.address, msi.data)).toMatchObject({ ok: false, reason: VTD_FAULT.irSourceIdInvalid });
+    expect(pt.unit.remapInterrupt(0x0180, msi.address, msi.data)).toEqual({
+      ok: true,
+      vector: 0x61,
+      dest: 5,
+      deliveryMode: 0,
+    });
+    expect(pt.unit.remapInterrupt(0x0181, msi.address, msi.data)).toMatchObject({
+      ok: false,
+      reason: VTD_FAULT.irSourceIdInvalid,
+    });
   });
 });
 

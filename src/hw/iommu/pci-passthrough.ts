@@ -18,8 +18,25 @@
  */
 import { PhysMem } from "./phys-mem.js";
 import { IRTE_SIZE, remappableMsi, SVT_VERIFY_SID, writeIrte } from "./vtd-irte.js";
-import { AGAW_48, DMA_GCMD_IRE, DMA_GCMD_SIRTP, DMA_GCMD_SRTP, DMA_GCMD_TE, DMAR_IRTA_REG, DMAR_RTADDR_REG, VTD_UNIT } from "./vtd-regs.js";
-import { CONTEXT_TT, DMA_PTE_READ, DMA_PTE_WRITE, readRootEntry, SecondLevelTable, writeContextEntry, writeRootEntry } from "./vtd-tables.js";
+import {
+  AGAW_48,
+  DMA_GCMD_IRE,
+  DMA_GCMD_SIRTP,
+  DMA_GCMD_SRTP,
+  DMA_GCMD_TE,
+  DMAR_IRTA_REG,
+  DMAR_RTADDR_REG,
+  VTD_UNIT,
+} from "./vtd-regs.js";
+import {
+  CONTEXT_TT,
+  DMA_PTE_READ,
+  DMA_PTE_WRITE,
+  readRootEntry,
+  SecondLevelTable,
+  writeContextEntry,
+  writeRootEntry,
+} from "./vtd-tables.js";
 import { type DmaResult, VtdUnit } from "./vtd-unit.js";
 
 export const DOM0 = 0;
@@ -78,7 +95,8 @@ export class Passthrough {
   /** Creates a guest domain whose memory [0, memory) maps to a fresh machine range. */
   addDomain(domid: number, name: string, memory: number): PassthroughDomain {
     if (this.domains.has(domid)) throw new Error(`domain ${domid} exists`);
-    if (domid >= 2 ** (4 + 2 * VTD_UNIT.nd)) throw new Error(`domain id ${domid} exceeds the unit's ${2 ** (4 + 2 * VTD_UNIT.nd)}`);
+    if (domid >= 2 ** (4 + 2 * VTD_UNIT.nd))
+      throw new Error(`domain id ${domid} exceeds the unit's ${2 ** (4 + 2 * VTD_UNIT.nd)}`);
     const table = new SecondLevelTable(this.mem, AGAW_48);
     const base = this.nextGuestBase;
     this.nextGuestBase += Math.ceil(memory / (1 << 30)) * (1 << 30);

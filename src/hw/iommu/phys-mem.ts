@@ -42,7 +42,8 @@ export class PhysMem {
   }
 
   read32(addr: number): number {
-    return this.pages.get(Math.floor(addr / PAGE_SIZE))?.[(addr % PAGE_SIZE) >>> 2] ?? 0;
+    const p = this.pages.get(Math.floor(addr / PAGE_SIZE));
+    return p === undefined ? 0 : p[(addr % PAGE_SIZE) >>> 2];
   }
 
   write32(addr: number, v: number): void {

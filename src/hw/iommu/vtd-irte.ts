@@ -54,7 +54,11 @@ export function writeIrte(mem: PhysMem, table: number, index: number, e: Irte | 
   mem.write32(a + 12, 0);
 }
 
-export function readIrte(mem: PhysMem, table: number, index: number): Irte & { reservedSet: boolean; posted: boolean } {
+export function readIrte(
+  mem: PhysMem,
+  table: number,
+  index: number,
+): Irte & { reservedSet: boolean; posted: boolean } {
   const a = table + index * IRTE_SIZE;
   const w0 = mem.read32(a);
   const w1 = mem.read32(a + 4);
@@ -80,7 +84,8 @@ export function readIrte(mem: PhysMem, table: number, index: number): Irte & { r
 
 /** The MSI address/data a device is programmed with for IRTE `handle` (no subhandle). */
 export function remappableMsi(handle: number): { address: number; data: number } {
-  const address = (MSI_ADDR_BASE | ((handle & 0x7fff) << 5) | MSI_ADDR_IF_REMAPPABLE | (((handle >> 15) & 1) << 2)) >>> 0;
+  const address =
+    (MSI_ADDR_BASE | ((handle & 0x7fff) << 5) | MSI_ADDR_IF_REMAPPABLE | (((handle >> 15) & 1) << 2)) >>> 0;
   return { address, data: 0 };
 }
 

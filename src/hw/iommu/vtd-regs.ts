@@ -74,25 +74,25 @@ export const VTD_FAULT = {
 export type VtdFaultReason = (typeof VTD_FAULT)[keyof typeof VTD_FAULT];
 
 export const VTD_FAULT_TEXT: Record<number, string> = {
-  0x1: "Present bit in root entry is clear",
-  0x2: "Present bit in context entry is clear",
-  0x3: "Invalid context entry",
-  0x4: "Access beyond MGAW",
-  0x5: "PTE Write access is not set",
-  0x6: "PTE Read access is not set",
-  0x7: "Next page table ptr is invalid",
-  0x8: "Root table address invalid",
-  0x9: "Context table ptr is invalid",
-  0xa: "non-zero reserved fields in RTP",
-  0xb: "non-zero reserved fields in CTP",
-  0xc: "non-zero reserved fields in PTE",
-  0x20: "Detected reserved fields in the decoded interrupt-remapped request",
-  0x21: "Interrupt index exceeded the interrupt-remapping table size",
-  0x22: "Present field in the IRTE entry is clear",
-  0x23: "Error accessing interrupt-remapping table pointed by IRTA_REG",
-  0x24: "Detected reserved fields in the IRTE entry",
-  0x25: "Blocked a compatibility format interrupt request",
-  0x26: "Blocked an interrupt request due to source-id verification failure",
+  1: "Present bit in root entry is clear",
+  2: "Present bit in context entry is clear",
+  3: "Invalid context entry",
+  4: "Access beyond MGAW",
+  5: "PTE Write access is not set",
+  6: "PTE Read access is not set",
+  7: "Next page table ptr is invalid",
+  8: "Root table address invalid",
+  9: "Context table ptr is invalid",
+  10: "non-zero reserved fields in RTP",
+  11: "non-zero reserved fields in CTP",
+  12: "non-zero reserved fields in PTE",
+  32: "Detected reserved fields in the decoded interrupt-remapped request",
+  33: "Interrupt index exceeded the interrupt-remapping table size",
+  34: "Present field in the IRTE entry is clear",
+  35: "Error accessing interrupt-remapping table pointed by IRTA_REG",
+  36: "Detected reserved fields in the IRTE entry",
+  37: "Blocked a compatibility format interrupt request",
+  38: "Blocked an interrupt request due to source-id verification failure",
 };
 
 /** Our unit's capability register fields (cap_* in iommu.h). */
@@ -118,7 +118,8 @@ export function capValue(): [number, number] {
   const u = VTD_UNIT;
   const lo = (u.nd | (u.sagaw << 8) | ((u.mgaw - 1) << 16) | ((u.faultRecordOffset / 16) << 24)) >>> 0;
   const froHigh = (u.faultRecordOffset / 16) >> 8; // bits 33..32 of FRO
-  const hi = (froHigh | ((u.superpage2M ? 1 : 0) << 2) | (1 << 7) /* PSI */ | ((u.faultRecords - 1) << 8)) >>> 0;
+  const hi =
+    (froHigh | ((u.superpage2M ? 1 : 0) << 2) | (1 << 7) /* PSI */ | ((u.faultRecords - 1) << 8)) >>> 0;
   return [lo, hi];
 }
 

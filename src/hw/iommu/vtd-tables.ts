@@ -47,13 +47,22 @@ export interface ContextEntry {
   domainId: number;
 }
 
-export function writeRootEntry(mem: PhysMem, rootTable: number, bus: number, contextTable: number | null): void {
+export function writeRootEntry(
+  mem: PhysMem,
+  rootTable: number,
+  bus: number,
+  contextTable: number | null,
+): void {
   const a = rootTable + bus * ROOT_ENTRY_SIZE;
   mem.write64(a, contextTable === null ? 0 : contextTable + ROOT_PRESENT);
   mem.write64(a + 8, 0);
 }
 
-export function readRootEntry(mem: PhysMem, rootTable: number, bus: number): { present: boolean; contextTable: number; reservedSet: boolean } {
+export function readRootEntry(
+  mem: PhysMem,
+  rootTable: number,
+  bus: number,
+): { present: boolean; contextTable: number; reservedSet: boolean } {
   const a = rootTable + bus * ROOT_ENTRY_SIZE;
   const lo = mem.read32(a);
   const hi = mem.read32(a + 4);
@@ -68,12 +77,19 @@ export function writeContextEntry(mem: PhysMem, table: number, devfn: number, e:
     mem.write64(a + 8, 0);
     return;
   }
-  const lo = (e.present ? CONTEXT_PRESENT : 0) | (e.faultDisable ? CONTEXT_FPD : 0) | (e.translationType << CONTEXT_TT_SHIFT);
+  const lo =
+    (e.present ? CONTEXT_PRESENT : 0) |
+    (e.faultDisable ? CONTEXT_FPD : 0) |
+    (e.translationType << CONTEXT_TT_SHIFT);
   mem.write64(a, e.root + lo);
   mem.write64(a + 8, (e.addressWidth & 7) | ((e.domainId & 0xffff) << 8));
 }
 
-export function readContextEntry(mem: PhysMem, table: number, devfn: number): ContextEntry & { reservedSet: boolean } {
+export function readContextEntry(
+  mem: PhysMem,
+  table: number,
+  devfn: number,
+): ContextEntry & { reservedSet: boolean } {
   const a = table + devfn * CONTEXT_ENTRY_SIZE;
   const lo = mem.read32(a);
   const hi = mem.read32(a + 4);

@@ -23,7 +23,14 @@ import {
   VTD_FAULT,
   VTD_UNIT,
 } from "./vtd-regs.js";
-import { CONTEXT_TT, DMA_PTE_READ, DMA_PTE_WRITE, SecondLevelTable, writeContextEntry, writeRootEntry } from "./vtd-tables.js";
+import {
+  CONTEXT_TT,
+  DMA_PTE_READ,
+  DMA_PTE_WRITE,
+  SecondLevelTable,
+  writeContextEntry,
+  writeRootEntry,
+} from "./vtd-tables.js";
 import { VtdUnit } from "./vtd-unit.js";
 
 const RID = 0x0180; // 01:10.0
@@ -38,7 +45,15 @@ function rig(aw = AGAW_48) {
   writeRootEntry(mem, root, 1, ctx);
   const pt = new SecondLevelTable(mem, aw);
   const ctxEntry = (over: Partial<Parameters<typeof writeContextEntry>[3] & object> = {}) =>
-    writeContextEntry(mem, ctx, RID & 0xff, { present: true, faultDisable: false, translationType: CONTEXT_TT.multiLevel, root: pt.root, addressWidth: aw, domainId: 7, ...over });
+    writeContextEntry(mem, ctx, RID & 0xff, {
+      present: true,
+      faultDisable: false,
+      translationType: CONTEXT_TT.multiLevel,
+      root: pt.root,
+      addressWidth: aw,
+      domainId: 7,
+      ...over,
+    });
   ctxEntry();
   u.write64(DMAR_RTADDR_REG, root);
   u.write32(DMAR_GCMD_REG, DMA_GCMD_SRTP);
@@ -63,7 +78,9 @@ describe("VT-d registers", () => {
   it("GCMD is write-only; SRTP latches RTADDR (RTPS), TE sets TES, IRE needs its own bit", () => {
     const { u } = rig();
     expect(u.read32(DMAR_GCMD_REG)).toBe(0);
-    expect((u.read32(DMAR_GSTS_REG) & (DMA_GCMD_TE | DMA_GCMD_SRTP)) >>> 0).toBe((DMA_GCMD_TE | DMA_GCMD_SRTP) >>> 0);
+    expect((u.read32(DMAR_GSTS_REG) & (DMA_GCMD_TE | DMA_GCMD_SRTP)) >>> 0).toBe(
+      (DMA_GCMD_TE | DMA_GCMD_SRTP) >>> 0,
+    );
     expect(u.interruptRemappingEnabled).toBe(false);
     u.write32(DMAR_GCMD_REG, 0);
     expect(u.translationEnabled).toBe(false);
@@ -104,10 +121,28 @@ describe("VT-d DMA translation walks", () => {
     ["context entry not present", () => {}, 0x0188, VTD_FAULT.contextNotPresent, true],
     ["unmapped page on write", () => {}, RID, VTD_FAULT.writeDenied, true],
     ["unmapped page on read", () => {}, RID, VTD_FAULT.readDenied, false],
-    ["read-only page written", (r) => r.pt.map(0x5000, 0x9000, DMA_PTE_READ), RID, VTD_FAULT.writeDenied, true],
+    [
+      "read-only page written",
+      (r) => r.pt.map(0x5000, 0x9000, DMA_PTE_READ),
+      RID,
+      VTD_FAULT.writeDenied,
+      true,
+    ],
     ["address beyond the AGAW", () => {}, RID, VTD_FAULT.beyondMgaw, true],
-    ["reserved translation type", (r) => r.ctxEntry({ translationType: 3 }), RID, VTD_FAULT.contextInvalid, true],
-    ["unsupported address width", (r) => r.ctxEntry({ addressWidth: 3 }), RID, VTD_FAULT.contextInvalid, true],
+    [
+      "reserved translation type",
+      (r) => r.ctxEntry({ translationType: 3 }),
+      RID,
+      VTD_FAULT.contextInvalid,
+      true,
+    ],
+    [
+      "unsupported address width",
+      (r) => r.ctxEntry({ addressWidth: 3 }),
+      RID,
+      VTD_FAULT.contextInvalid,
+      true,
+    ],
     [
       "reserved PTE bits",
       (r) => {
@@ -128,7 +163,13 @@ describe("VT-d DMA translation walks", () => {
       const res = r.u.translate(rid, addr, write);
       expect(res).toEqual({ ok: false, reason });
       const rec = r.u.faultRecord(0)!;
-      expect(rec).toEqual({ valid: true, sourceId: rid, reason, read: !write, address: addr - (addr % 4096) });
+      expect(rec).toEqual({
+        valid: true,
+        sourceId: rid,
+        reason,
+        read: !write,
+        address: addr - (addr % 4096),
+      });
       expect(r.u.read32(DMAR_FSTS_REG) & DMA_FSTS_PPF).toBe(DMA_FSTS_PPF);
       expect((r.u.read32(DMAR_FSTS_REG) >> 8) & 0xff).toBe(1); // FRI advanced
     });
@@ -181,7 +222,19 @@ describe("VT-d interrupt remapping", () => {
     r.u.write64(DMAR_IRTA_REG, table + 7); // 256 entries
     r.u.write32(DMAR_GCMD_REG, DMA_GCMD_SIRTP);
     r.u.write32(DMAR_GCMD_REG, DMA_GCMD_TE | DMA_GCMD_IRE);
-    writeIrte(r.mem, table, 3, { present: true, faultDisable: false, destMode: 0, redirHint: false, trigger: 0, deliveryMode: 0, vector: 0x51, dest: 2, sourceId: RID, sq: 0, svt: 1 });
+    writeIrte(r.mem, table, 3, {
+      present: true,
+      faultDisable: false,
+      destMode: 0,
+      redirHint: false,
+      trigger: 0,
+      deliveryMode: 0,
+      vector: 0x51,
+      dest: 2,
+      sourceId: RID,
+      sq: 0,
+      svt: 1,
+    });
     return { ...r, table };
   }
 
@@ -189,20 +242,39 @@ describe("VT-d interrupt remapping", () => {
     const { u } = irRig();
     const msi = remappableMsi(3);
     expect(msi.address).toBe(0xfee00070);
-    expect(u.remapInterrupt(RID, msi.address, msi.data)).toEqual({ ok: true, vector: 0x51, dest: 2, deliveryMode: 0 });
+    expect(u.remapInterrupt(RID, msi.address, msi.data)).toEqual({
+      ok: true,
+      vector: 0x51,
+      dest: 2,
+      deliveryMode: 0,
+    });
   });
 
   it("faults: compatibility format blocked, index beyond the table, entry not present, wrong source id", () => {
     const { u } = irRig();
     expect(u.remapInterrupt(RID, 0xfee02000, 0x41)).toEqual({ ok: false, reason: VTD_FAULT.irCompatBlocked });
-    expect(u.remapInterrupt(RID, remappableMsi(300).address, 0)).toEqual({ ok: false, reason: VTD_FAULT.irIndexBeyondSize });
-    expect(u.remapInterrupt(RID, remappableMsi(4).address, 0)).toEqual({ ok: false, reason: VTD_FAULT.irEntryNotPresent });
-    expect(u.remapInterrupt(0x0182, remappableMsi(3).address, 0)).toEqual({ ok: false, reason: VTD_FAULT.irSourceIdInvalid });
+    expect(u.remapInterrupt(RID, remappableMsi(300).address, 0)).toEqual({
+      ok: false,
+      reason: VTD_FAULT.irIndexBeyondSize,
+    });
+    expect(u.remapInterrupt(RID, remappableMsi(4).address, 0)).toEqual({
+      ok: false,
+      reason: VTD_FAULT.irEntryNotPresent,
+    });
+    expect(u.remapInterrupt(0x0182, remappableMsi(3).address, 0)).toEqual({
+      ok: false,
+      reason: VTD_FAULT.irSourceIdInvalid,
+    });
     expect(u.faultRecord(3)?.reason).toBe(VTD_FAULT.irSourceIdInvalid);
   });
 
   it("with remapping off, compatibility MSIs pass through", () => {
     const { u } = rig();
-    expect(u.remapInterrupt(RID, 0xfee01000, 0x4041)).toEqual({ ok: true, vector: 0x41, dest: 1, deliveryMode: 0 });
+    expect(u.remapInterrupt(RID, 0xfee01000, 0x4041)).toEqual({
+      ok: true,
+      vector: 0x41,
+      dest: 1,
+      deliveryMode: 0,
+    });
   });
 });

@@ -60,7 +60,11 @@ export function addMsiCap(cfg: ConfigSpace, o: MsiOptions = {}): number {
 }
 
 /** The message MSI sends for `vector`, or null when MSI is disabled or the vector masked. */
-export function msiMessage(cfg: ConfigSpace, at: number, vector: number): { address: number; data: number } | null {
+export function msiMessage(
+  cfg: ConfigSpace,
+  at: number,
+  vector: number,
+): { address: number; data: number } | null {
   const flags = cfg.get16(at + PCI_MSI_FLAGS);
   if ((flags & PCI_MSI_FLAGS_ENABLE) === 0) return null;
   const is64 = (flags & PCI_MSI_FLAGS_64BIT) !== 0;

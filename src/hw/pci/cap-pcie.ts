@@ -204,7 +204,10 @@ export function addPcieCap(cfg: ConfigSpace, o: PcieCapOptions): number {
   const at = cfg.addCap(PCI_CAP_ID_EXP, PCI_CAP_EXP_SIZEOF_V2, o.at);
   const type = PCI_EXP_TYPE[o.type];
   const slot = o.slot !== undefined && isDownstreamSide(o.type);
-  cfg.set16(at + PCI_EXP_FLAGS, 2 | (type << 4) | (slot ? PCI_EXP_FLAGS_SLOT : 0) | ((o.interruptMessage ?? 0) << 9));
+  cfg.set16(
+    at + PCI_EXP_FLAGS,
+    2 | (type << 4) | (slot ? PCI_EXP_FLAGS_SLOT : 0) | ((o.interruptMessage ?? 0) << 9),
+  );
 
   const devcap =
     (o.maxPayload ?? 1) |
@@ -215,7 +218,12 @@ export function addPcieCap(cfg: ConfigSpace, o: PcieCapOptions): number {
   // Reset: 128-byte payload, 512-byte read requests (MaxReadReq = 2), no reporting.
   cfg.set16(at + PCI_EXP_DEVCTL, 0x2000 | PCI_EXP_DEVCTL_RELAX_EN | PCI_EXP_DEVCTL_NOSNOOP_EN);
   cfg.mask(at + PCI_EXP_DEVCTL, 2, 0x7fff & ~0x0200); // all but phantom functions; bit 15 is a command
-  cfg.mask(at + PCI_EXP_DEVSTA, 2, 0, PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED | PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD);
+  cfg.mask(
+    at + PCI_EXP_DEVSTA,
+    2,
+    0,
+    PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED | PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD,
+  );
 
   const speed = LINK_SPEED[o.speed ?? "2.5GT/s"];
   const width = o.width ?? 1;
@@ -234,7 +242,8 @@ export function addPcieCap(cfg: ConfigSpace, o: PcieCapOptions): number {
   cfg.mask(at + PCI_EXP_LNKCTL, 2, lnkctlMask & ~PCI_EXP_LNKCTL_RL); // retrain is a command that reads 0
   // Negotiated speed and width; a port's DLLLA is set when its link is up (pcie-link.ts).
   cfg.set16(at + PCI_EXP_LNKSTA, speed | (width << PCI_EXP_LNKSTA_NLW_SHIFT) | PCI_EXP_LNKSTA_SLC);
-  if (isDownstreamSide(o.type)) cfg.mask(at + PCI_EXP_LNKSTA, 2, 0, PCI_EXP_LNKSTA_LBMS | PCI_EXP_LNKSTA_LABS);
+  if (isDownstreamSide(o.type))
+    cfg.mask(at + PCI_EXP_LNKSTA, 2, 0, PCI_EXP_LNKSTA_LBMS | PCI_EXP_LNKSTA_LABS);
 
   if (slot && o.slot) {
     const s = o.slot;

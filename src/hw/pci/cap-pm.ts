@@ -33,7 +33,11 @@ export interface PmOptions {
 /** Adds a version 3 PM capability; returns its offset. */
 export function addPmCap(cfg: ConfigSpace, o: PmOptions = {}): number {
   const at = cfg.addCap(PCI_CAP_ID_PM, PCI_PM_SIZEOF, o.at);
-  const pmc = 3 | (o.d1 ? PCI_PM_CAP_D1 : 0) | (o.d2 ? PCI_PM_CAP_D2 : 0) | ((o.pmeSupport ?? 0) << PCI_PM_CAP_PME_SHIFT);
+  const pmc =
+    3 |
+    (o.d1 ? PCI_PM_CAP_D1 : 0) |
+    (o.d2 ? PCI_PM_CAP_D2 : 0) |
+    ((o.pmeSupport ?? 0) << PCI_PM_CAP_PME_SHIFT);
   cfg.set16(at + PCI_PM_PMC, pmc);
   cfg.set16(at + PCI_PM_CTRL, PCI_PM_CTRL_NO_SOFT_RESET);
   const pmeWritable = (o.pmeSupport ?? 0) !== 0 ? PCI_PM_CTRL_PME_ENABLE : 0;

@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { decodeConfig } from "./config-decode.js";
-import { formatLspciDump, PciDecodeError, parseLspciDump } from "./lspci-dump.js";
+import { formatLspciDump, type PciDecodeError, parseLspciDump } from "./lspci-dump.js";
 import { PciMachine } from "./pci-machine.js";
 
 const machine = () =>
   PciMachine.build({
     host: "ioh5520",
     ecamBase: 0xe0000000,
-    devices: [{ model: "root-port", device: 1, name: "rp1", slot: 2, hotplug: true, child: { model: "igb-82576", name: "nic0", vfs: 1 } }],
+    devices: [
+      {
+        model: "root-port",
+        device: 1,
+        name: "rp1",
+        slot: 2,
+        hotplug: true,
+        child: { model: "igb-82576", name: "nic0", vfs: 1 },
+      },
+    ],
   });
 
 function header(): Uint8Array {
@@ -23,11 +32,26 @@ describe("decodeConfig", () => {
     expect(pf.vendor).toBe(0x8086);
     expect(pf.device).toBe(0x10c9);
     expect(pf.capabilities.map((c) => c.offset)).toEqual([0x40, 0x50, 0x70, 0xa0]);
-    expect(pf.extCapabilities.map((c) => [c.offset, c.id])).toEqual([[0x100, 1], [0x140, 3], [0x150, 0xe], [0x160, 0x10]]);
-    expect(pf.extCapabilities[3].fields).toMatchObject({ vfEnable: true, numVfs: 1, vfOffset: 128, vfStride: 2, vfDeviceId: 0x10ca });
+    expect(pf.extCapabilities.map((c) => [c.offset, c.id])).toEqual([
+      [0x100, 1],
+      [0x140, 3],
+      [0x150, 0xe],
+      [0x160, 0x10],
+    ]);
+    expect(pf.extCapabilities[3].fields).toMatchObject({
+      vfEnable: true,
+      numVfs: 1,
+      vfOffset: 128,
+      vfStride: 2,
+      vfDeviceId: 0x10ca,
+    });
     const rp = decodeConfig(m.find("rp1")!.cfg.data);
     expect(rp.bus).toEqual({ primary: 0, secondary: 1, subordinate: 1 });
-    expect(rp.capabilities.find((c) => c.id === 0x10)?.fields).toMatchObject({ type: 4, slot: true, ariForwarding: true });
+    expect(rp.capabilities.find((c) => c.id === 0x10)?.fields).toMatchObject({
+      type: 4,
+      slot: true,
+      ariForwarding: true,
+    });
   });
 
   it("decodes a 64-byte (unprivileged sysfs) image and notes the capabilities it cannot see", () => {
@@ -84,14 +108,17 @@ describe("decodeConfig", () => {
 describe("lspci dump parsing", () => {
   it("round-trips the dump writer", () => {
     const m = machine();
-    const text = formatLspciDump(m.topo.all().map((f) => ({ bdf: f.bdf, description: f.description, bytes: f.cfg.data })));
+    const text = formatLspciDump(
+      m.topo.all().map((f) => ({ bdf: f.bdf, description: f.description, bytes: f.cfg.data })),
+    );
     const parsed = parseLspciDump(text);
     expect(parsed.map((p) => p.slot)).toEqual(m.topo.all().map((f) => f.name.slice(0, 7)));
     expect(parsed[1].bytes).toEqual(m.topo.all()[1].cfg.data);
   });
 
   it("skips verbose lines of lspci -vvvxxx output", () => {
-    const t = "00:00.0 Host bridge: x\n\tControl: I/O-\n00: 86 80 57 0d 00 00 00 00 00 00 00 06 00 00 00 00\n10: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n20: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n";
+    const t =
+      "00:00.0 Host bridge: x\n\tControl: I/O-\n00: 86 80 57 0d 00 00 00 00 00 00 00 06 00 00 00 00\n10: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n20: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n";
     expect(parseLspciDump(t)[0].bytes).toHaveLength(64);
   });
 

@@ -11,8 +11,9 @@
  *    with a note, never an error.
  * Walks are bounded by the set of visited offsets, so no input can make it loop.
  */
+
+import { type DecodedCap, decodeExtCap, decodeStdCap } from "./config-decode-caps.js";
 import { PciDecodeError } from "./lspci-dump.js";
-import { decodeExtCap, decodeStdCap, type DecodedCap } from "./config-decode-caps.js";
 import {
   PCI_CAPABILITY_LIST,
   PCI_CLASS_PROG,
@@ -71,7 +72,19 @@ export interface DecodedFunction {
 const flag = (v: number, bit: number): string => (v & bit ? "+" : "-");
 
 export function controlLine(cmd: number): string {
-  const names = ["I/O", "Mem", "BusMaster", "SpecCycle", "MemWINV", "VGASnoop", "ParErr", "Stepping", "SERR", "FastB2B", "DisINTx"];
+  const names = [
+    "I/O",
+    "Mem",
+    "BusMaster",
+    "SpecCycle",
+    "MemWINV",
+    "VGASnoop",
+    "ParErr",
+    "Stepping",
+    "SERR",
+    "FastB2B",
+    "DisINTx",
+  ];
   return names.map((n, i) => `${n}${flag(cmd, 1 << i)}`).join(" ");
 }
 
@@ -100,14 +113,21 @@ export class ConfigImage {
     return this.bytes[off] | (this.bytes[off + 1] << 8);
   }
   u32(off: number): number {
-    return (this.bytes[off] | (this.bytes[off + 1] << 8) | (this.bytes[off + 2] << 16) | (this.bytes[off + 3] << 24)) >>> 0;
+    return (
+      (this.bytes[off] |
+        (this.bytes[off + 1] << 8) |
+        (this.bytes[off + 2] << 16) |
+        (this.bytes[off + 3] << 24)) >>>
+      0
+    );
   }
 }
 
 export function decodeConfig(bytes: Uint8Array): DecodedFunction {
   if (bytes.length < 64)
     throw new PciDecodeError(`config space is ${bytes.length} bytes; at least the 64-byte header is needed`);
-  if (bytes.length > 4096) throw new PciDecodeError(`config space is ${bytes.length} bytes; at most 4096 exist`);
+  if (bytes.length > 4096)
+    throw new PciDecodeError(`config space is ${bytes.length} bytes; at most 4096 exist`);
   const img = new ConfigImage(bytes);
   const headerType = img.u8(PCI_HEADER_TYPE);
   const command = img.u16(PCI_COMMAND);
@@ -128,10 +148,15 @@ export function decodeConfig(bytes: Uint8Array): DecodedFunction {
     latency: img.u8(PCI_LATENCY_TIMER),
     interruptPin: img.u8(PCI_INTERRUPT_PIN),
     interruptLine: img.u8(PCI_INTERRUPT_LINE),
-    subsystem: layout === 0 ? { vendor: img.u16(PCI_SUBSYSTEM_VENDOR_ID), device: img.u16(PCI_SUBSYSTEM_ID) } : null,
+    subsystem:
+      layout === 0 ? { vendor: img.u16(PCI_SUBSYSTEM_VENDOR_ID), device: img.u16(PCI_SUBSYSTEM_ID) } : null,
     bus:
       layout === 1
-        ? { primary: img.u8(PCI_PRIMARY_BUS), secondary: img.u8(PCI_SECONDARY_BUS), subordinate: img.u8(PCI_SUBORDINATE_BUS) }
+        ? {
+            primary: img.u8(PCI_PRIMARY_BUS),
+            secondary: img.u8(PCI_SECONDARY_BUS),
+            subordinate: img.u8(PCI_SUBORDINATE_BUS),
+          }
         : null,
     regions: decodeRegions(img, layout === 0 ? 6 : layout === 1 ? 2 : 0, command),
     capabilities: [],
@@ -157,7 +182,14 @@ function decodeRegions(img: ConfigImage, count: number, cmd: number): DecodedReg
     if (lo === 0 || lo === 0xffffffff) continue;
     if (lo & 1) {
       const address = lo & 0xfffffffc;
-      out.push({ index: i, kind: "io", address, is64: false, prefetchable: false, text: `I/O ports at ${address.toString(16).padStart(4, "0")}${cmd & 1 ? "" : " [disabled]"}` });
+      out.push({
+        index: i,
+        kind: "io",
+        address,
+        is64: false,
+        prefetchable: false,
+        text: `I/O ports at ${address.toString(16).padStart(4, "0")}${cmd & 1 ? "" : " [disabled]"}`,
+      });
       continue;
     }
     const is64 = (lo & 6) === 4;
@@ -183,18 +215,24 @@ function walkCaps(img: ConfigImage, notes: string[]): DecodedCap[] {
   const seen = new Set<number>();
   let off = img.u8(PCI_CAPABILITY_LIST) & 0xfc;
   while (off !== 0) {
-    if (off < 0x40) throw new PciDecodeError(`capability pointer 0x${hex(off)} points into the standard header (must be 0x40..0xfc)`);
+    if (off < 0x40)
+      throw new PciDecodeError(
+        `capability pointer 0x${hex(off)} points into the standard header (must be 0x40..0xfc)`,
+      );
     if (seen.has(off)) throw new PciDecodeError(`capability list loops back to 0x${hex(off)}`);
     seen.add(off);
     if (!img.has(off, 2)) {
-      notes.push(`capabilities from 0x${hex(off)} on are beyond the ${img.size} bytes available (unprivileged sysfs reads give 64)`);
+      notes.push(
+        `capabilities from 0x${hex(off)} on are beyond the ${img.size} bytes available (unprivileged sysfs reads give 64)`,
+      );
       break;
     }
     const id = img.u8(off);
     if (id === 0xff) throw new PciDecodeError(`capability at 0x${hex(off)} has id 0xff (chain broken)`);
     out.push(decodeStdCap(img, off, id, notes));
     off = img.u8(off + 1) & 0xfc;
-    if (off !== 0 && off + 2 > 256) throw new PciDecodeError(`capability pointer 0x${hex(off)} is past the 256-byte space`);
+    if (off !== 0 && off + 2 > 256)
+      throw new PciDecodeError(`capability pointer 0x${hex(off)} is past the 256-byte space`);
   }
   return out;
 }
@@ -216,7 +254,9 @@ function walkExtCaps(img: ConfigImage, notes: string[]): DecodedCap[] {
     const next = (h >>> 20) & 0xffc;
     if (next === 0) break;
     if (next < PCI_EXT_CAP_START)
-      throw new PciDecodeError(`extended capability at 0x${hex(off)} points to 0x${hex(next)}, inside the standard space`);
+      throw new PciDecodeError(
+        `extended capability at 0x${hex(off)} points to 0x${hex(next)}, inside the standard space`,
+      );
     off = next;
   }
   return out;
@@ -236,7 +276,10 @@ export function renderDecoded(slot: string, d: DecodedFunction): string {
   lines.push(`\tControl: ${d.controlLine}`);
   lines.push(`\tStatus: ${d.statusLine}`);
   if (d.command & 0x4) lines.push(`\tLatency: ${d.latency}`);
-  if (d.interruptPin) lines.push(`\tInterrupt: pin ${String.fromCharCode(64 + d.interruptPin)} routed to IRQ ${d.interruptLine}`);
+  if (d.interruptPin)
+    lines.push(
+      `\tInterrupt: pin ${String.fromCharCode(64 + d.interruptPin)} routed to IRQ ${d.interruptLine}`,
+    );
   if (d.bus)
     lines.push(
       `\tBus: primary=${hex2(d.bus.primary)}, secondary=${hex2(d.bus.secondary)}, subordinate=${hex2(d.bus.subordinate)}`,
@@ -256,4 +299,3 @@ export function renderDecoded(slot: string, d: DecodedFunction): string {
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
 const hex4 = (n: number): string => n.toString(16).padStart(4, "0");
-

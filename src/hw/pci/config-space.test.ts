@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ConfigSpace } from "./config-space.js";
 import { barAddress, defineBar, setBarAddress, sizeBar } from "./pci-bar.js";
-import { PCI_CAP_ID_EXP, PCI_CAP_ID_MSI, PCI_CAP_ID_PM, PCI_CAPABILITY_LIST, PCI_STATUS, PCI_STATUS_CAP_LIST } from "./pci-regs.js";
+import {
+  PCI_CAP_ID_EXP,
+  PCI_CAP_ID_MSI,
+  PCI_CAP_ID_PM,
+  PCI_CAPABILITY_LIST,
+  PCI_STATUS,
+  PCI_STATUS_CAP_LIST,
+} from "./pci-regs.js";
 
 describe("ConfigSpace byte masks", () => {
   it("a write to a read-only register does nothing", () => {
@@ -114,7 +121,9 @@ describe("BAR sizing (write all ones, read back the size mask)", () => {
   });
 
   it("refuses sizes that are not powers of two", () => {
-    expect(() => defineBar(new ConfigSpace(256), { index: 0, kind: "mem32", size: 3000 })).toThrow(RangeError);
+    expect(() => defineBar(new ConfigSpace(256), { index: 0, kind: "mem32", size: 3000 })).toThrow(
+      RangeError,
+    );
   });
 });
 

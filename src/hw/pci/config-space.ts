@@ -135,7 +135,8 @@ export class ConfigSpace {
    */
   addCap(id: number, size: number, at?: number): number {
     const off = at ?? this.nextCap;
-    if (off < this.nextCap || off % 4 !== 0) throw new RangeError(`capability 0x${hex(id)} at 0x${hex(off)} overlaps`);
+    if (off < this.nextCap || off % 4 !== 0)
+      throw new RangeError(`capability 0x${hex(id)} at 0x${hex(off)} overlaps`);
     if (off + size > PCI_CFG_SPACE_SIZE) throw new RangeError(`no room for capability 0x${hex(id)}`);
     this.set8(off, id);
     this.set8(off + PCI_CAP_LIST_NEXT, 0);
@@ -152,7 +153,8 @@ export class ConfigSpace {
   addExtCap(id: number, version: number, size: number, at?: number): number {
     if (this.size !== PCI_CFG_SPACE_EXP_SIZE) throw new RangeError("extended capability in a 256-byte space");
     const off = at ?? this.nextExt;
-    if (off < this.nextExt || off % 4 !== 0) throw new RangeError(`extended capability ${id} at 0x${hex(off)} overlaps`);
+    if (off < this.nextExt || off % 4 !== 0)
+      throw new RangeError(`extended capability ${id} at 0x${hex(off)} overlaps`);
     if (off + size > PCI_CFG_SPACE_EXP_SIZE) throw new RangeError(`no room for extended capability ${id}`);
     this.set32(off, (id & 0xffff) | ((version & 0xf) << 16));
     if (this.lastExt !== 0) {

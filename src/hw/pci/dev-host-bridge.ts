@@ -9,7 +9,13 @@
  *    TOLUD 0xb0). Values describe a 4 GiB machine with 32 MiB stolen for graphics.
  */
 import { PciFunction } from "./pci-function.js";
-import { PCI_CFG_SPACE_EXP_SIZE, PCI_CFG_SPACE_SIZE, PCI_CLASS, PCI_COMMAND_MEMORY, PCI_COMMAND } from "./pci-regs.js";
+import {
+  PCI_CFG_SPACE_EXP_SIZE,
+  PCI_CFG_SPACE_SIZE,
+  PCI_CLASS,
+  PCI_COMMAND,
+  PCI_COMMAND_MEMORY,
+} from "./pci-regs.js";
 
 export const HOST_5520 = { vendor: 0x8086, device: 0x3406, revision: 0x22 } as const;
 export const HOST_GM45 = { vendor: 0x8086, device: 0x2a40, revision: 0x07 } as const;

@@ -21,7 +21,14 @@ import { PCI_COMMAND, PCI_EXT_CAP_ID_ARI } from "./pci-regs.js";
 const SPEC = {
   host: "ioh5520" as const,
   ecamBase: 0xe0000000,
-  devices: [{ model: "root-port" as const, device: 1, name: "rp1", child: { model: "igb-82576" as const, name: "nic0" } }],
+  devices: [
+    {
+      model: "root-port" as const,
+      device: 1,
+      name: "rp1",
+      child: { model: "igb-82576" as const, name: "nic0" },
+    },
+  ],
 };
 
 describe("82576 PF registers", () => {
@@ -60,7 +67,9 @@ describe("82576 PF registers", () => {
     const sent: number[] = [];
     t.deliver = (_f, addr, data) => sent.push(addr, data);
     pf.configWrite(t.capAt + PCI_MSIX_FLAGS, 2, 0xffff);
-    expect(pf.configRead(t.capAt + PCI_MSIX_FLAGS, 2)).toBe(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL | 9);
+    expect(pf.configRead(t.capAt + PCI_MSIX_FLAGS, 2)).toBe(
+      PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL | 9,
+    );
     t.mmioWrite(3, 0, 0xfee00000);
     t.mmioWrite(3, 8, 0x41);
     t.mmioWrite(3, 12, 0); // unmask vector 0 (function still masked)

@@ -42,13 +42,19 @@ const VF_DESC = "Ethernet controller: Intel Corporation 82576 Virtual Function";
 
 /** PF `port` (0 or 1) of an 82576. */
 export function makeIgb82576Pf(port: 0 | 1): PciFunction {
-  const fn = new PciFunction("igb-82576-pf", "endpoint", PCI_CFG_SPACE_EXP_SIZE, {
-    vendor: IGB_82576.vendor,
-    device: IGB_82576.pfDevice,
-    revision: IGB_82576.revision,
-    classCode: PCI_CLASS.ethernet,
-    headerType: 0,
-  }, PF_DESC);
+  const fn = new PciFunction(
+    "igb-82576-pf",
+    "endpoint",
+    PCI_CFG_SPACE_EXP_SIZE,
+    {
+      vendor: IGB_82576.vendor,
+      device: IGB_82576.pfDevice,
+      revision: IGB_82576.revision,
+      classCode: PCI_CLASS.ethernet,
+      headerType: 0,
+    },
+    PF_DESC,
+  );
   endpointHeader(fn, port === 0 ? INTX_PIN.INTA : INTX_PIN.INTB);
   fn.addBar({ index: 0, kind: "mem32", size: 128 * 1024 });
   fn.addBar({ index: 1, kind: "mem32", size: 4 * 1024 * 1024 });
@@ -57,8 +63,24 @@ export function makeIgb82576Pf(port: 0 | 1): PciFunction {
   const c = fn.cfg;
   addPmCap(c, { at: 0x40, pmeSupport: 0x19 });
   fn.msiCap = addMsiCap(c, { is64: true, maskable: true, at: 0x50 });
-  fn.msix = addMsixCap(fn, { vectors: 10, tableBar: 3, tableOffset: 0, pbaBar: 3, pbaOffset: 0x2000, at: 0x70 });
-  fn.pcieCap = addPcieCap(c, { type: "endpoint", at: 0xa0, maxPayload: 2, extTag: true, flr: true, speed: "2.5GT/s", width: 4, aspm: 3 });
+  fn.msix = addMsixCap(fn, {
+    vectors: 10,
+    tableBar: 3,
+    tableOffset: 0,
+    pbaBar: 3,
+    pbaOffset: 0x2000,
+    at: 0x70,
+  });
+  fn.pcieCap = addPcieCap(c, {
+    type: "endpoint",
+    at: 0xa0,
+    maxPayload: 2,
+    extTag: true,
+    flr: true,
+    speed: "2.5GT/s",
+    width: 4,
+    aspm: 3,
+  });
   fn.aerCap = addAerCap(c, { rootPort: false, ecrc: true, at: 0x100 });
   addDsnCap(c, 0x001b21ff, 0xfe3a5c00 + port, 0x140);
   addAriCap(c, port === 0 ? 1 : 0, 0x150);
@@ -83,19 +105,40 @@ export function makeIgb82576Pf(port: 0 | 1): PciFunction {
 
 /** VF `index` (1-based) of an 82576 PF. */
 export function makeIgb82576Vf(pf: PciFunction, index: number): PciFunction {
-  const fn = new PciFunction("igb-82576-vf", "vf", PCI_CFG_SPACE_EXP_SIZE, {
-    vendor: 0xffff,
-    device: 0xffff,
-    revision: pf.ids.revision,
-    classCode: PCI_CLASS.ethernet,
-    headerType: 0,
-  }, `${VF_DESC} (VF ${index} of ${pf.model})`);
+  const fn = new PciFunction(
+    "igb-82576-vf",
+    "vf",
+    PCI_CFG_SPACE_EXP_SIZE,
+    {
+      vendor: 0xffff,
+      device: 0xffff,
+      revision: pf.ids.revision,
+      classCode: PCI_CLASS.ethernet,
+      headerType: 0,
+    },
+    `${VF_DESC} (VF ${index} of ${pf.model})`,
+  );
   // VFs: Bus Master is the only Command bit; memory decode is the PF's VF MSE (SR-IOV §3.4.1.3).
   fn.setCommandMask(PCI_COMMAND_MASTER);
   fn.cfg.set16(PCI_COMMAND, 0);
   const c = fn.cfg;
-  fn.msix = addMsixCap(fn, { vectors: 3, tableBar: 3, tableOffset: 0, pbaBar: 3, pbaOffset: 0x2000, at: 0x70 });
-  fn.pcieCap = addPcieCap(c, { type: "endpoint", at: 0xa0, maxPayload: 2, extTag: true, flr: true, speed: "2.5GT/s", width: 4 });
+  fn.msix = addMsixCap(fn, {
+    vectors: 3,
+    tableBar: 3,
+    tableOffset: 0,
+    pbaBar: 3,
+    pbaOffset: 0x2000,
+    at: 0x70,
+  });
+  fn.pcieCap = addPcieCap(c, {
+    type: "endpoint",
+    at: 0xa0,
+    maxPayload: 2,
+    extTag: true,
+    flr: true,
+    speed: "2.5GT/s",
+    width: 4,
+  });
   fn.aerCap = addAerCap(c, { rootPort: false, at: 0x100 });
   addAriCap(c, 0, 0x150);
   c.captureReset();

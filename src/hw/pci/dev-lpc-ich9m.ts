@@ -4,7 +4,13 @@
  * passthrough must expose one with the host's ids (seed-talks T3 item 5).
  */
 import { PciFunction } from "./pci-function.js";
-import { PCI_CFG_SPACE_SIZE, PCI_CLASS, PCI_COMMAND, PCI_COMMAND_IO, PCI_COMMAND_MEMORY } from "./pci-regs.js";
+import {
+  PCI_CFG_SPACE_SIZE,
+  PCI_CLASS,
+  PCI_COMMAND,
+  PCI_COMMAND_IO,
+  PCI_COMMAND_MEMORY,
+} from "./pci-regs.js";
 
 export const LPC_ICH9M = { vendor: 0x8086, device: 0x2919, revision: 0x03 } as const;
 

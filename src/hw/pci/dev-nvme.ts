@@ -29,8 +29,23 @@ export function makeNvme(): PciFunction {
   fn.addBar({ index: 0, kind: "mem64", size: 16 * 1024 });
   const c = fn.cfg;
   addPmCap(c, { at: 0x40 });
-  fn.msix = addMsixCap(fn, { vectors: 32, tableBar: 0, tableOffset: 0x2000, pbaBar: 0, pbaOffset: 0x3000, at: 0x50 });
-  fn.pcieCap = addPcieCap(c, { type: "endpoint", at: 0x60, maxPayload: 2, extTag: true, flr: true, speed: "5GT/s", width: 4 });
+  fn.msix = addMsixCap(fn, {
+    vectors: 32,
+    tableBar: 0,
+    tableOffset: 0x2000,
+    pbaBar: 0,
+    pbaOffset: 0x3000,
+    at: 0x50,
+  });
+  fn.pcieCap = addPcieCap(c, {
+    type: "endpoint",
+    at: 0x60,
+    maxPayload: 2,
+    extTag: true,
+    flr: true,
+    speed: "5GT/s",
+    width: 4,
+  });
   fn.aerCap = addAerCap(c, { rootPort: false, at: 0x100 });
   addDsnCap(c, 0x55cd2e40, 0x00a1b2c3, 0x150);
   c.captureReset();

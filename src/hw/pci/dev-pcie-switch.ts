@@ -9,7 +9,7 @@ import { addMsiCap } from "./cap-msi.js";
 import { addPcieCap } from "./cap-pcie.js";
 import { addPmCap } from "./cap-pm.js";
 import { bridgeHeader } from "./dev-common.js";
-import { portPcie, type PortOptions, ROOT_PORT_ACS } from "./dev-root-port.js";
+import { type PortOptions, portPcie, ROOT_PORT_ACS } from "./dev-root-port.js";
 import { addAcsCap } from "./ext-cap-acs.js";
 import { addAerCap } from "./ext-cap-aer.js";
 import { PciFunction } from "./pci-function.js";

@@ -18,7 +18,10 @@ export const ROOT_PORT_IDS = { vendor: 0x8086, device: 0x3420, revision: 0x02 } 
 
 /** ACS a 5520 root port offers: source validation, request/completion redirect, upstream forwarding. */
 export const ROOT_PORT_ACS =
-  PCI_ACS.sourceValidation | PCI_ACS.requestRedirect | PCI_ACS.completionRedirect | PCI_ACS.upstreamForwarding;
+  PCI_ACS.sourceValidation |
+  PCI_ACS.requestRedirect |
+  PCI_ACS.completionRedirect |
+  PCI_ACS.upstreamForwarding;
 
 export interface PortOptions {
   portNumber: number;

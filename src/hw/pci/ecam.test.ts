@@ -4,20 +4,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PCI_EXP_DEVCTL2 } from "./cap-pcie.js";
-import { conf1Address, PciConf1 } from "./pci-conf1.js";
 import { buildMcfg, parseMcfg } from "./mcfg.js";
+import { conf1Address, PciConf1 } from "./pci-conf1.js";
 import { PciMachine } from "./pci-machine.js";
 
 const SPEC = {
   host: "ioh5520" as const,
   ecamBase: 0xe0000000,
   devices: [
-    { model: "root-port" as const, device: 1, name: "rp1", child: { model: "igb-82576" as const, name: "nic0", vfs: 2 } },
+    {
+      model: "root-port" as const,
+      device: 1,
+      name: "rp1",
+      child: { model: "igb-82576" as const, name: "nic0", vfs: 2 },
+    },
     {
       model: "root-port" as const,
       device: 3,
       name: "rp3",
-      child: { model: "switch" as const, name: "sw0", ports: [{ name: "dp0", child: { model: "nvme" as const, name: "ssd0" } }, { name: "dp1" }] },
+      child: {
+        model: "switch" as const,
+        name: "sw0",
+        ports: [{ name: "dp0", child: { model: "nvme" as const, name: "ssd0" } }, { name: "dp1" }],
+      },
     },
   ],
 };
@@ -38,8 +47,16 @@ describe("firmware bus numbering", () => {
 describe("ECAM (MMCONFIG)", () => {
   it("decodes base + (bus << 20 | dev << 15 | fn << 12 | reg)", () => {
     const m = PciMachine.build(SPEC);
-    expect(m.ecam.decode(0xe0000000 + (4 << 20) + (0 << 15) + (0 << 12) + 0x100)).toEqual({ bus: 4, devfn: 0, reg: 0x100 });
-    expect(m.ecam.decode(0xe0000000 + (1 << 20) + (0x10 << 15) + (2 << 12) + 8)).toEqual({ bus: 1, devfn: 0x82, reg: 8 });
+    expect(m.ecam.decode(0xe0000000 + (4 << 20) + (0 << 15) + (0 << 12) + 0x100)).toEqual({
+      bus: 4,
+      devfn: 0,
+      reg: 0x100,
+    });
+    expect(m.ecam.decode(0xe0000000 + (1 << 20) + (0x10 << 15) + (2 << 12) + 8)).toEqual({
+      bus: 1,
+      devfn: 0x82,
+      reg: 8,
+    });
     expect(m.ecam.decode(0xd0000000)).toBeNull();
   });
 
@@ -94,7 +111,8 @@ describe("ACPI MCFG", () => {
   });
 
   it("is read correctly by ACPICA's iasl disassembler", () => {
-    if (spawnSync("sh", ["-c", "command -v iasl"]).status !== 0) throw new Error("iasl missing: run npm test (scripts/test-setup.mjs installs acpica-tools)");
+    if (spawnSync("sh", ["-c", "command -v iasl"]).status !== 0)
+      throw new Error("iasl missing: run npm test (scripts/test-setup.mjs installs acpica-tools)");
     const dir = mkdtempSync(join(tmpdir(), "mcfg-"));
     writeFileSync(join(dir, "mcfg.dat"), PciMachine.build(SPEC).mcfg());
     execFileSync("iasl", ["-d", "mcfg.dat"], { cwd: dir, stdio: "ignore" });

@@ -76,7 +76,8 @@ export const PCI_ERR_COR = {
 export type CorrectableError = keyof typeof PCI_ERR_COR;
 
 /** Bits the model implements in the uncorrectable registers (PCIe 2.0: 4, 5, 12..22). */
-export const PCI_ERR_UNC_SUPPORTED = Object.values(PCI_ERR_UNC).reduce((a, b) => a | b, 0) & ~PCI_ERR_UNC.undefined;
+export const PCI_ERR_UNC_SUPPORTED =
+  Object.values(PCI_ERR_UNC).reduce((a, b) => a | b, 0) & ~PCI_ERR_UNC.undefined;
 export const PCI_ERR_COR_SUPPORTED = Object.values(PCI_ERR_COR).reduce((a, b) => a | b, 0);
 /**
  * Default severity (1 = fatal): data link protocol, surprise down, flow control protocol,
@@ -91,7 +92,8 @@ export const PCI_ERR_UNC_SEVERITY_DEFAULT =
   PCI_ERR_UNC.malformedTlp |
   PCI_ERR_UNC.internal;
 /** Default correctable mask: advisory non-fatal, corrected internal, header log overflow (QEMU). */
-export const PCI_ERR_COR_MASK_DEFAULT = PCI_ERR_COR.advisoryNonFatal | PCI_ERR_COR.internal | PCI_ERR_COR.headerLogOverflow;
+export const PCI_ERR_COR_MASK_DEFAULT =
+  PCI_ERR_COR.advisoryNonFatal | PCI_ERR_COR.internal | PCI_ERR_COR.headerLogOverflow;
 
 export interface AerOptions {
   rootPort: boolean;

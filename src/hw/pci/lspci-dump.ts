@@ -19,7 +19,8 @@ export function formatLspciDump(entries: readonly DumpEntry[]): string {
     out.push(`${formatBdf(e.bdf)} ${e.description}`);
     for (let off = 0; off < e.bytes.length; off += 16) {
       let line = `${off.toString(16).padStart(2, "0")}:`;
-      for (let i = 0; i < 16 && off + i < e.bytes.length; i++) line += ` ${e.bytes[off + i].toString(16).padStart(2, "0")}`;
+      for (let i = 0; i < 16 && off + i < e.bytes.length; i++)
+        line += ` ${e.bytes[off + i].toString(16).padStart(2, "0")}`;
       out.push(line);
     }
     out.push("");
@@ -76,19 +77,30 @@ export function parseLspciDump(text: string): ParsedDumpEntry[] {
     const dev = DEVICE_LINE.exec(raw);
     if (dev !== null && !HEX_LINE.test(raw)) {
       finish();
-      cur = { e: { slot: dev[1], description: dev[2] ?? "", bytes: new Uint8Array(0), line: n }, data: new Uint8Array(4096), len: 0 };
+      cur = {
+        e: { slot: dev[1], description: dev[2] ?? "", bytes: new Uint8Array(0), line: n },
+        data: new Uint8Array(4096),
+        len: 0,
+      };
       return;
     }
     if (raw.startsWith("\t") || raw.startsWith(" ")) return;
     const hex = HEX_LINE.exec(raw);
-    if (hex === null) throw new PciDecodeError(`not an lspci dump line: ${JSON.stringify(raw.slice(0, 60))}`, n, 1);
-    if (cur === null) throw new PciDecodeError("hex bytes before any device line (\"BB:DD.F ...\")", n, 1);
+    if (hex === null)
+      throw new PciDecodeError(`not an lspci dump line: ${JSON.stringify(raw.slice(0, 60))}`, n, 1);
+    if (cur === null) throw new PciDecodeError('hex bytes before any device line ("BB:DD.F ...")', n, 1);
     const c: { e: ParsedDumpEntry; data: Uint8Array; len: number } = cur;
     const off = Number.parseInt(hex[1], 16);
     const bytes = hex[2].trim() === "" ? [] : hex[2].trim().split(" ");
     if (off % 16 !== 0) throw new PciDecodeError(`offset ${hex[1]} is not a multiple of 16`, n, 1);
-    if (off + bytes.length > 4096) throw new PciDecodeError(`offset ${hex[1]} is past 4096 bytes of config space`, n, 1);
-    if (off !== c.len) throw new PciDecodeError(`expected offset ${c.len.toString(16).padStart(2, "0")}, found ${hex[1]}`, n, 1);
+    if (off + bytes.length > 4096)
+      throw new PciDecodeError(`offset ${hex[1]} is past 4096 bytes of config space`, n, 1);
+    if (off !== c.len)
+      throw new PciDecodeError(
+        `expected offset ${c.len.toString(16).padStart(2, "0")}, found ${hex[1]}`,
+        n,
+        1,
+      );
     bytes.forEach((b, j) => {
       c.data[off + j] = Number.parseInt(b, 16);
     });

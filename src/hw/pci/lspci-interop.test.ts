@@ -16,7 +16,14 @@ const SPEC: PciMachineSpec = {
   host: "ioh5520",
   ecamBase: 0xe0000000,
   devices: [
-    { model: "root-port", device: 1, name: "rp1", slot: 1, hotplug: true, child: { model: "igb-82576", name: "nic0", vfs: 2 } },
+    {
+      model: "root-port",
+      device: 1,
+      name: "rp1",
+      slot: 1,
+      hotplug: true,
+      child: { model: "igb-82576", name: "nic0", vfs: 2 },
+    },
     {
       model: "root-port",
       device: 3,
@@ -36,8 +43,14 @@ const SPEC: PciMachineSpec = {
 function lspci(m: PciMachine): Map<string, string> {
   const dir = mkdtempSync(join(tmpdir(), "lspci-"));
   const file = join(dir, "dump.txt");
-  writeFileSync(file, formatLspciDump(m.topo.all().map((f) => ({ bdf: f.bdf, description: f.description, bytes: f.cfg.data }))));
-  const out = execFileSync("lspci", ["-F", file, "-vvv"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  writeFileSync(
+    file,
+    formatLspciDump(m.topo.all().map((f) => ({ bdf: f.bdf, description: f.description, bytes: f.cfg.data }))),
+  );
+  const out = execFileSync("lspci", ["-F", file, "-vvv"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   const byDev = new Map<string, string>();
   for (const block of out.split(/\n\n+/)) {
     const slot = block.slice(0, 7);
@@ -56,7 +69,21 @@ beforeAll(() => {
 
 describe("lspci -F reads xenlab pci dumps", () => {
   it("lists every function with the names pci.ids gives our ids", () => {
-    expect([...booted.keys()]).toEqual(["00:00.0", "00:01.0", "00:03.0", "01:00.0", "01:00.1", "01:10.0", "01:10.1", "01:10.2", "01:10.3", "02:00.0", "03:00.0", "03:01.0", "04:00.0"]);
+    expect([...booted.keys()]).toEqual([
+      "00:00.0",
+      "00:01.0",
+      "00:03.0",
+      "01:00.0",
+      "01:00.1",
+      "01:10.0",
+      "01:10.1",
+      "01:10.2",
+      "01:10.3",
+      "02:00.0",
+      "03:00.0",
+      "03:01.0",
+      "04:00.0",
+    ]);
     expect(booted.get("01:00.0")).toMatch(/82576 Gigabit Network Connection/);
     expect(booted.get("00:01.0")).toMatch(/5520\/5500\/X58 I\/O Hub PCI Express Root Port/);
     expect(booted.get("02:00.0")).toMatch(/XIO3130 PCI Express Switch \(Upstream\)/);
@@ -76,7 +103,9 @@ describe("lspci -F reads xenlab pci dumps", () => {
     expect(rp).toMatch(/DevCtl2:.*ARIFwd\+/);
     expect(rp).toMatch(/\[100 v1\] Advanced Error Reporting/);
     expect(rp).toMatch(/RootCmd: CERptEn\+ NFERptEn\+ FERptEn\+/);
-    expect(rp).toMatch(/\[148 v1\] Access Control Services\n\t\tACSCap:\tSrcValid\+ TransBlk- ReqRedir\+ CmpltRedir\+ UpstreamFwd\+/);
+    expect(rp).toMatch(
+      /\[148 v1\] Access Control Services\n\t\tACSCap:\tSrcValid\+ TransBlk- ReqRedir\+ CmpltRedir\+ UpstreamFwd\+/,
+    );
     expect(rp).toMatch(/BridgeCtl: Parity- SERR\+/);
   });
 
@@ -86,12 +115,16 @@ describe("lspci -F reads xenlab pci dumps", () => {
     expect(pf).toMatch(/Region 2: I\/O ports at [0-9a-f]+/);
     expect(pf).toMatch(/\[40\] Power Management version 3/);
     expect(pf).toMatch(/\[50\] MSI: Enable- Count=1\/1 Maskable\+ 64bit\+/);
-    expect(pf).toMatch(/\[70\] MSI-X: Enable- Count=10 Masked-\n\t\tVector table: BAR=3 offset=00000000\n\t\tPBA: BAR=3 offset=00002000/);
+    expect(pf).toMatch(
+      /\[70\] MSI-X: Enable- Count=10 Masked-\n\t\tVector table: BAR=3 offset=00000000\n\t\tPBA: BAR=3 offset=00002000/,
+    );
     expect(pf).toMatch(/\[a0\] Express \(v2\) Endpoint, MSI 00/);
     expect(pf).toMatch(/FLReset\+/);
     expect(pf).toMatch(/\[100 v1\] Advanced Error Reporting/);
     expect(pf).toMatch(/\[140 v1\] Device Serial Number 00-1b-21-ff-fe-3a-5c-00/);
-    expect(pf).toMatch(/\[150 v1\] Alternative Routing-ID Interpretation \(ARI\)\n\t\tARICap:\tMFVC- ACS-, Next Function: 1/);
+    expect(pf).toMatch(
+      /\[150 v1\] Alternative Routing-ID Interpretation \(ARI\)\n\t\tARICap:\tMFVC- ACS-, Next Function: 1/,
+    );
     expect(pf).toMatch(/\[160 v1\] Single Root I\/O Virtualization \(SR-IOV\)/);
     expect(pf).toMatch(/IOVCtl:\tEnable\+ Migration- Interrupt- MSE\+ ARIHierarchy\+/);
     expect(pf).toMatch(/Initial VFs: 8, Total VFs: 8, Number of VFs: 2, Function Dependency Link: 00/);
@@ -120,7 +153,12 @@ describe("lspci -F reads xenlab pci dumps", () => {
 
   it("decodes AER state after an injected error: status, header log, root status and source", () => {
     const m = PciMachine.build(SPEC);
-    injectAerError(m.topo, m.find("nic0.vf1")!, { class: "uncorrectable", error: "malformedTlp" }, [0x40000001, 0x0180000f, 0xfee00000, 0]);
+    injectAerError(
+      m.topo,
+      m.find("nic0.vf1")!,
+      { class: "uncorrectable", error: "malformedTlp" },
+      [0x40000001, 0x0180000f, 0xfee00000, 0],
+    );
     const l = lspci(m);
     const vf = l.get("01:10.0")!;
     expect(vf).toMatch(/UESta:\tDLP- SDES- TLP- FCP- CmpltTO- CmpltAbrt- UnxCmplt- RxOF- MalfTLP\+/);
@@ -128,7 +166,9 @@ describe("lspci -F reads xenlab pci dumps", () => {
     expect(vf).toMatch(/HeaderLog: 40000001 0180000f fee00000 00000000/);
     expect(vf).toMatch(/DevSta:\tCorrErr- NonFatalErr- FatalErr\+/);
     const rp = l.get("00:01.0")!;
-    expect(rp).toMatch(/RootSta: CERcvd- MultCERcvd- UERcvd\+ MultUERcvd-\n\t\t\t FirstFatal\+ NonFatalMsg- FatalMsg\+/);
+    expect(rp).toMatch(
+      /RootSta: CERcvd- MultCERcvd- UERcvd\+ MultUERcvd-\n\t\t\t FirstFatal\+ NonFatalMsg- FatalMsg\+/,
+    );
     expect(rp).toMatch(/ErrorSrc: ERR_COR: 0000 ERR_FATAL\/NONFATAL: 0180/);
     expect(rp).toMatch(/Secondary status: .*<SERR\+/);
   });

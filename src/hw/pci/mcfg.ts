@@ -60,7 +60,8 @@ export function buildMcfg(allocs: readonly McfgAllocation[], ids: McfgIds = XENL
 /** Parses an MCFG table; throws on a bad signature, length or checksum. */
 export function parseMcfg(bytes: Uint8Array): McfgAllocation[] {
   const buf = Buffer.from(bytes);
-  if (buf.length < MCFG_HEADER_SIZE + 8 || buf.toString("ascii", 0, 4) !== "MCFG") throw new Error("not an MCFG table");
+  if (buf.length < MCFG_HEADER_SIZE + 8 || buf.toString("ascii", 0, 4) !== "MCFG")
+    throw new Error("not an MCFG table");
   const len = buf.readUInt32LE(4);
   if (len !== buf.length) throw new Error(`MCFG length ${len} != ${buf.length} bytes`);
   let sum = 0;

@@ -58,7 +58,8 @@ export function defineBar(cfg: ConfigSpace, bar: BarSpec, base = PCI_BASE_ADDRES
     return;
   }
   const typeBits =
-    (kind === "mem64" ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) | (bar.prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
+    (kind === "mem64" ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+    (bar.prefetch ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
   cfg.set32(off, typeBits);
   if (kind === "mem32") {
     if (size > 2 ** 31) throw new RangeError(`32-bit BAR${bar.index} cannot be ${size} bytes`);
@@ -86,14 +87,19 @@ export function barAddress(cfg: ConfigSpace, index: number, base = PCI_BASE_ADDR
 }
 
 /** Firmware programming a BAR's address (model-side, masks not applied). */
-export function setBarAddress(cfg: ConfigSpace, index: number, addr: number, base = PCI_BASE_ADDRESS_0): void {
+export function setBarAddress(
+  cfg: ConfigSpace,
+  index: number,
+  addr: number,
+  base = PCI_BASE_ADDRESS_0,
+): void {
   const off = base + 4 * index;
   const lo = cfg.get32(off);
   if (lo & PCI_BASE_ADDRESS_SPACE_IO) {
     cfg.set32(off, (addr & PCI_BASE_ADDRESS_IO_MASK) | PCI_BASE_ADDRESS_SPACE_IO);
     return;
   }
-  cfg.set32(off, ((addr % TWO32 & PCI_BASE_ADDRESS_MEM_MASK) | (lo & 0xf)) >>> 0);
+  cfg.set32(off, (((addr % TWO32) & PCI_BASE_ADDRESS_MEM_MASK) | (lo & 0xf)) >>> 0);
   if ((lo & 0x6) === PCI_BASE_ADDRESS_MEM_TYPE_64) cfg.set32(off + 4, Math.floor(addr / TWO32));
 }
 
@@ -150,7 +156,12 @@ export interface Window {
 }
 
 /** Programs a bridge's windows as firmware does; a closed window is base > limit. */
-export function setBridgeWindows(cfg: ConfigSpace, io: Window | null, mem: Window | null, pref: Window | null) {
+export function setBridgeWindows(
+  cfg: ConfigSpace,
+  io: Window | null,
+  mem: Window | null,
+  pref: Window | null,
+) {
   const w = io ?? { base: 0xf000, limit: 0x0fff };
   cfg.set8(PCI_IO_BASE, ((w.base >> 8) & 0xf0) | PCI_IO_RANGE_TYPE_32);
   cfg.set8(PCI_IO_LIMIT, ((w.limit >> 8) & 0xf0) | PCI_IO_RANGE_TYPE_32);
@@ -160,8 +171,8 @@ export function setBridgeWindows(cfg: ConfigSpace, io: Window | null, mem: Windo
   cfg.set16(PCI_MEMORY_BASE, (m.base >>> 16) & 0xfff0);
   cfg.set16(PCI_MEMORY_LIMIT, (m.limit >>> 16) & 0xfff0);
   const p = pref ?? { base: 0xfff00000, limit: 0x000fffff };
-  cfg.set16(PCI_PREF_MEMORY_BASE, ((p.base % TWO32 >>> 16) & 0xfff0) | PCI_PREF_RANGE_TYPE_64);
-  cfg.set16(PCI_PREF_MEMORY_LIMIT, ((p.limit % TWO32 >>> 16) & 0xfff0) | PCI_PREF_RANGE_TYPE_64);
+  cfg.set16(PCI_PREF_MEMORY_BASE, (((p.base % TWO32) >>> 16) & 0xfff0) | PCI_PREF_RANGE_TYPE_64);
+  cfg.set16(PCI_PREF_MEMORY_LIMIT, (((p.limit % TWO32) >>> 16) & 0xfff0) | PCI_PREF_RANGE_TYPE_64);
   cfg.set32(PCI_PREF_BASE_UPPER32, pref ? Math.floor(p.base / TWO32) : 0);
   cfg.set32(PCI_PREF_LIMIT_UPPER32, pref ? Math.floor(p.limit / TWO32) : 0);
 }

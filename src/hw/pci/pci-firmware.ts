@@ -122,7 +122,11 @@ function pack(items: Need[], gran: number): { size: number; align: number; place
   return {
     size: alignUp(off, gran),
     align,
-    place: (base) => sorted.forEach((it, i) => it.place(base + offsets[i])),
+    place: (base) => {
+      sorted.forEach((it, i) => {
+        it.place(base + offsets[i]);
+      });
+    },
   };
 }
 
@@ -143,7 +147,11 @@ function needsOf(bus: PciBus, space: Space, windows: Map<PciFunction, Record<Spa
         const sp: Space = lo & 1 ? "io" : lo & 8 ? "pref" : "mem";
         const idx = k;
         if (sp === space)
-          out.push({ size: size * total, align: size, place: (a) => setBarAddress(fn.cfg, idx, a, cap + PCI_SRIOV_BAR) });
+          out.push({
+            size: size * total,
+            align: size,
+            place: (a) => setBarAddress(fn.cfg, idx, a, cap + PCI_SRIOV_BAR),
+          });
         if ((lo & 6) === 4) k++;
       }
     }
@@ -233,7 +241,11 @@ export function assignBelowPort(port: PciFunction): void {
   const prefLimit = (c.get16(0x26) & 0xfff0) * 65536 + 0xfffff + c.get32(0x2c) * 2 ** 32;
   const ioBase = ((c.get8(0x1c) & 0xf0) << 8) + c.get16(0x30) * 65536;
   const ioLimit = ((c.get8(0x1d) & 0xf0) << 8) + 0xfff + c.get16(0x30 + 2) * 65536;
-  const windows: Record<Space, [number, number]> = { mem: [memBase, memLimit], pref: [prefBase, prefLimit], io: [ioBase, ioLimit] };
+  const windows: Record<Space, [number, number]> = {
+    mem: [memBase, memLimit],
+    pref: [prefBase, prefLimit],
+    io: [ioBase, ioLimit],
+  };
   for (const space of SPACES) {
     const needs = needsOf(sec, space, new Map());
     if (needs.length === 0) continue;
@@ -241,7 +253,9 @@ export function assignBelowPort(port: PciFunction): void {
     const [base, limit] = windows[space];
     const at = alignUp(base, p.align);
     if (limit < base || at + p.size - 1 > limit)
-      throw new RangeError(`${port.name}: ${space} window cannot hold ${p.size} bytes for the hot-added device`);
+      throw new RangeError(
+        `${port.name}: ${space} window cannot hold ${p.size} bytes for the hot-added device`,
+      );
     p.place(at);
   }
   for (const fn of sec.functions.values()) {

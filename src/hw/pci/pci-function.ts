@@ -10,11 +10,8 @@
  */
 import { type Bdf, formatBdf } from "./bdf.js";
 import type { MsixTable } from "./cap-msix.js";
-import { type AccessLen, ConfigSpace, type ConfigSize } from "./config-space.js";
+import { type AccessLen, type ConfigSize, ConfigSpace } from "./config-space.js";
 import { type BarSpec, defineBar } from "./pci-bar.js";
-import type { PciBus } from "./pci-topology.js";
-import type { PcieSlot } from "./pcie-slot.js";
-import type { SriovPf } from "./sriov.js";
 import {
   PCI_CLASS_PROG,
   PCI_COMMAND,
@@ -28,6 +25,9 @@ import {
   PCI_SUBSYSTEM_VENDOR_ID,
   PCI_VENDOR_ID,
 } from "./pci-regs.js";
+import type { PciBus } from "./pci-topology.js";
+import type { PcieSlot } from "./pcie-slot.js";
+import type { SriovPf } from "./sriov.js";
 
 /** What a function is in the hierarchy (PCIe capability device/port type, plus legacy kinds). */
 export const FUNCTION_KINDS = [
@@ -172,7 +172,13 @@ export class PciFunction {
  * The value a write of `len` bytes at `off` carried for register [reg, reg + regLen):
  * bytes the write did not cover read as 0; null when it missed the register.
  */
-export function writtenField(off: number, len: number, val: number, reg: number, regLen: number): number | null {
+export function writtenField(
+  off: number,
+  len: number,
+  val: number,
+  reg: number,
+  regLen: number,
+): number | null {
   if (off + len <= reg || off >= reg + regLen) return null; // the write missed the register
   let v = 0;
   for (let i = 0; i < regLen; i++) {

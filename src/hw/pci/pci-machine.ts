@@ -14,7 +14,13 @@ import { makeNvme } from "./dev-nvme.js";
 import { makeSwitchDownstream, makeSwitchUpstream } from "./dev-pcie-switch.js";
 import { makeRootPort } from "./dev-root-port.js";
 import { Ecam } from "./ecam.js";
-import { PCI_SRIOV_CTRL, PCI_SRIOV_CTRL_ARI, PCI_SRIOV_CTRL_MSE, PCI_SRIOV_CTRL_VFE, PCI_SRIOV_NUM_VF } from "./ext-cap-sriov.js";
+import {
+  PCI_SRIOV_CTRL,
+  PCI_SRIOV_CTRL_ARI,
+  PCI_SRIOV_CTRL_MSE,
+  PCI_SRIOV_CTRL_VFE,
+  PCI_SRIOV_NUM_VF,
+} from "./ext-cap-sriov.js";
 import { buildMcfg } from "./mcfg.js";
 import { PciConf1 } from "./pci-conf1.js";
 import { type FirmwareReport, runFirmware } from "./pci-firmware.js";
@@ -22,10 +28,10 @@ import type { PciFunction } from "./pci-function.js";
 import type { EndpointSpec, LinkChildSpec, PciMachineSpec, PortSpec } from "./pci-machine-spec.js";
 import { PCI_EXT_CAP_ID_ARI } from "./pci-regs.js";
 import { type PciBus, PciTopology } from "./pci-topology.js";
-import { DEFAULT_SLOT_TIMING, PcieSlot, type SlotEffects, type SlotTiming } from "./pcie-slot.js";
 import { enableAerReporting, enableFunctionAerReporting } from "./pcie-aer.js";
-import { SriovPf } from "./sriov.js";
+import { DEFAULT_SLOT_TIMING, PcieSlot, type SlotEffects, type SlotTiming } from "./pcie-slot.js";
 import { DEFAULT_PCIEHP_TIMING, Pciehp, type PciehpTiming } from "./pciehp.js";
+import { SriovPf } from "./sriov.js";
 
 export interface BuildOptions {
   /** Effects for hot-plug slots (timing, traces); default: immediate, untraced. */
@@ -51,7 +57,10 @@ export class PciMachine {
   /** The OS's hot-plug driver per slot (started by bootOs). */
   readonly pciehp = new Map<string, Pciehp>();
   /** Where the hot-plug drivers report device arrival and departure (set by the owner). */
-  hotplugEvents: { ready(slot: string, fn0: PciFunction): void; gone(slot: string): void } = { ready: () => {}, gone: () => {} };
+  hotplugEvents: { ready(slot: string, fn0: PciFunction): void; gone(slot: string): void } = {
+    ready: () => {},
+    gone: () => {},
+  };
   readonly pfs: SriovPf[] = [];
   readonly ecam: Ecam;
   readonly conf1: PciConf1;
@@ -79,7 +88,8 @@ export class PciMachine {
     for (const d of spec.devices) {
       const devfn = d.device << 3;
       if (d.model === "root-port") m.placePort(m.topo.root, devfn, d, "root");
-      else if (d.model === "igd") m.placeFn(m.topo.root, d.device === 2 ? IGD_DEVFN : devfn, makeIgdGm45(), d.name);
+      else if (d.model === "igd")
+        m.placeFn(m.topo.root, d.device === 2 ? IGD_DEVFN : devfn, makeIgdGm45(), d.name);
       else if (d.model === "lpc") m.placeFn(m.topo.root, devfn, makeLpcIch9m(), d.name);
       else m.placeEndpoint(m.topo.root, devfn, d);
     }
@@ -109,13 +119,25 @@ export class PciMachine {
   }
 
   private placePort(bus: PciBus, devfn: number, p: PortSpec, kind: "root" | "down"): void {
-    const o = { portNumber: devfn >> 3, slot: p.slot, hotplug: p.hotplug, speed: undefined, width: undefined };
-    const port = this.placeFn(bus, devfn, kind === "root" ? makeRootPort(o) : makeSwitchDownstream(o), p.name);
+    const o = {
+      portNumber: devfn >> 3,
+      slot: p.slot,
+      hotplug: p.hotplug,
+      speed: undefined,
+      width: undefined,
+    };
+    const port = this.placeFn(
+      bus,
+      devfn,
+      kind === "root" ? makeRootPort(o) : makeSwitchDownstream(o),
+      p.name,
+    );
     if (p.slot !== undefined && p.hotplug) {
       const slot = new PcieSlot(port, this.topo, this.effects, p.style ?? "hardware", this.slotTiming);
       this.slots.set(p.name, slot);
       if (p.child !== undefined) {
-        if (p.child.model === "switch") throw new Error(`${p.name}: a switch behind a hot-plug slot is not supported`);
+        if (p.child.model === "switch")
+          throw new Error(`${p.name}: a switch behind a hot-plug slot is not supported`);
         slot.populateAtBoot(this.cardFor(p.child));
       }
       return;
@@ -130,7 +152,9 @@ export class PciMachine {
   private placeChild(bus: PciBus, c: LinkChildSpec): void {
     if (c.model === "switch") {
       const up = this.placeFn(bus, 0, makeSwitchUpstream(), c.name);
-      c.ports.forEach((p, i) => this.placePort(up.secondary!, i << 3, p, "down"));
+      c.ports.forEach((p, i) => {
+        this.placePort(up.secondary!, i << 3, p, "down");
+      });
       return;
     }
     this.placeEndpoint(bus, 0, c);
@@ -182,10 +206,16 @@ export class PciMachine {
   bootOs(): void {
     for (const fn of this.topo.all()) this.configureAri(fn);
     for (const [name, slot] of this.slots) {
-      const hp = new Pciehp(slot, this.topo, this.effects, {
-        deviceReady: (_s, fn0) => this.hotplugEvents.ready(name, fn0),
-        deviceGone: () => this.hotplugEvents.gone(name),
-      }, this.pciehpTiming);
+      const hp = new Pciehp(
+        slot,
+        this.topo,
+        this.effects,
+        {
+          deviceReady: (_s, fn0) => this.hotplugEvents.ready(name, fn0),
+          deviceGone: () => this.hotplugEvents.gone(name),
+        },
+        this.pciehpTiming,
+      );
       this.pciehp.set(name, hp);
       slot.port.signal = () => hp.interrupt();
       hp.init();
@@ -209,10 +239,15 @@ export class PciMachine {
     const pf = this.byName.get(pfName);
     const s = pf?.ext.sriov;
     const cap = pf?.ext.sriovCap;
-    if (pf === undefined || s === undefined || cap === undefined) throw new Error(`"${pfName}" is not an SR-IOV PF`);
+    if (pf === undefined || s === undefined || cap === undefined)
+      throw new Error(`"${pfName}" is not an SR-IOV PF`);
     pf.configWrite(cap + PCI_SRIOV_NUM_VF, 2, n);
     const ari = pf.bus?.ariForwarding ? PCI_SRIOV_CTRL_ARI : 0;
-    pf.configWrite(cap + PCI_SRIOV_CTRL, 2, pf.cfg.get16(cap + PCI_SRIOV_CTRL) | PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | ari);
+    pf.configWrite(
+      cap + PCI_SRIOV_CTRL,
+      2,
+      pf.cfg.get16(cap + PCI_SRIOV_CTRL) | PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | ari,
+    );
     for (const vf of s.vfs) {
       this.configureAri(vf);
       enableFunctionAerReporting(vf);
@@ -225,11 +260,17 @@ export class PciMachine {
     const pf = this.byName.get(pfName);
     const cap = pf?.ext.sriovCap;
     if (pf === undefined || cap === undefined) throw new Error(`"${pfName}" is not an SR-IOV PF`);
-    pf.configWrite(cap + PCI_SRIOV_CTRL, 2, pf.cfg.get16(cap + PCI_SRIOV_CTRL) & ~(PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE));
+    pf.configWrite(
+      cap + PCI_SRIOV_CTRL,
+      2,
+      pf.cfg.get16(cap + PCI_SRIOV_CTRL) & ~(PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE),
+    );
   }
 
   /** The MCFG table describing this machine's ECAM window (segment 0). */
   mcfg(): Uint8Array {
-    return buildMcfg([{ base: this.ecam.base, segment: 0, startBus: this.ecam.startBus, endBus: this.ecam.endBus }]);
+    return buildMcfg([
+      { base: this.ecam.base, segment: 0, startBus: this.ecam.startBus, endBus: this.ecam.endBus },
+    ]);
   }
 }

@@ -16,7 +16,12 @@
 import { type Bdf, bdfFromDevfn, busOf, devfnOf } from "./bdf.js";
 import { PCI_EXP_DEVCTL2, PCI_EXP_DEVCTL2_ARI } from "./cap-pcie.js";
 import type { PciFunction } from "./pci-function.js";
-import { PCI_HEADER_TYPE, PCI_HEADER_TYPE_BRIDGE, PCI_SECONDARY_BUS, PCI_SUBORDINATE_BUS } from "./pci-regs.js";
+import {
+  PCI_HEADER_TYPE,
+  PCI_HEADER_TYPE_BRIDGE,
+  PCI_SECONDARY_BUS,
+  PCI_SUBORDINATE_BUS,
+} from "./pci-regs.js";
 
 export class PciBus {
   /** Functions by devfn (or ARI function number). */
@@ -77,7 +82,8 @@ export class PciTopology {
     bus.functions.set(devfn, fn);
     fn.bus = bus;
     fn.bdf = bdfFromDevfn(bus.number, devfn);
-    if ((fn.cfg.get8(PCI_HEADER_TYPE) & 0x7f) === PCI_HEADER_TYPE_BRIDGE && fn.secondary === null) fn.secondary = new PciBus(fn);
+    if ((fn.cfg.get8(PCI_HEADER_TYPE) & 0x7f) === PCI_HEADER_TYPE_BRIDGE && fn.secondary === null)
+      fn.secondary = new PciBus(fn);
     this.generation++;
   }
 

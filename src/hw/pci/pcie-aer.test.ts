@@ -36,7 +36,11 @@ function machine() {
         model: "root-port",
         device: 1,
         name: "rp1",
-        child: { model: "switch", name: "sw0", ports: [{ name: "dp0", child: { model: "igb-82576", name: "nic0", vfs: 7 } }] },
+        child: {
+          model: "switch",
+          name: "sw0",
+          ports: [{ name: "dp0", child: { model: "igb-82576", name: "nic0", vfs: 7 } }],
+        },
       },
     ],
   });
@@ -86,11 +90,18 @@ describe("AER (T2 experiment iii and iv)", () => {
   it("logs the first error's pointer and TLP header; a later one does not overwrite them", () => {
     const { m, ep } = machine();
     const a = ep.aerCap;
-    injectAerError(m.topo, ep, { class: "uncorrectable", error: "poisonedTlp" }, [0x4a000001, 0x0100000f, 0xfee00000, 0]);
+    injectAerError(
+      m.topo,
+      ep,
+      { class: "uncorrectable", error: "poisonedTlp" },
+      [0x4a000001, 0x0100000f, 0xfee00000, 0],
+    );
     injectAerError(m.topo, ep, { class: "uncorrectable", error: "malformedTlp" }, [1, 2, 3, 4]);
     expect(ep.configRead(a + PCI_ERR_CAP, 4) & 0x1f).toBe(12);
     expect(ep.configRead(a + PCI_ERR_HEADER_LOG, 4)).toBe(0x4a000001); // byte 0 of the TLP in bits 31..24
-    expect(ep.configRead(a + PCI_ERR_UNCOR_STATUS, 4)).toBe(PCI_ERR_UNC.poisonedTlp | PCI_ERR_UNC.malformedTlp);
+    expect(ep.configRead(a + PCI_ERR_UNCOR_STATUS, 4)).toBe(
+      PCI_ERR_UNC.poisonedTlp | PCI_ERR_UNC.malformedTlp,
+    );
     ep.configWrite(a + PCI_ERR_UNCOR_STATUS, 4, PCI_ERR_UNC.poisonedTlp); // W1C
     expect(ep.configRead(a + PCI_ERR_UNCOR_STATUS, 4)).toBe(PCI_ERR_UNC.malformedTlp);
   });
@@ -109,7 +120,9 @@ describe("AER (T2 experiment iii and iv)", () => {
   it("the severity register decides fatal or non-fatal", () => {
     const { m, ep } = machine();
     ep.configWrite(ep.aerCap + PCI_ERR_UNCOR_SEVER, 4, 0);
-    expect(injectAerError(m.topo, ep, { class: "uncorrectable", error: "malformedTlp" }).severity).toBe("nonfatal");
+    expect(injectAerError(m.topo, ep, { class: "uncorrectable", error: "malformedTlp" }).severity).toBe(
+      "nonfatal",
+    );
   });
 
   it("a correctable error reports ERR_COR and never sets uncorrectable bits", () => {
@@ -124,7 +137,11 @@ describe("AER (T2 experiment iii and iv)", () => {
 
   it("without DevCtl enables an uncorrectable error still leaves through Command.SERR, setting Signalled System Error", () => {
     const m = PciMachine.build(
-      { host: "ioh5520", ecamBase: 0xe0000000, devices: [{ model: "root-port", device: 1, name: "rp1", child: { model: "nvme", name: "ssd0" } }] },
+      {
+        host: "ioh5520",
+        ecamBase: 0xe0000000,
+        devices: [{ model: "root-port", device: 1, name: "rp1", child: { model: "nvme", name: "ssd0" } }],
+      },
       { os: false },
     );
     const ep = m.find("ssd0")!;

@@ -23,7 +23,23 @@
  * way Linux prints "TLP Header: 40000001 ...". (interfaces.md notes QEMU stores the
  * DWORDs with stl_be_p; we follow the spec's register view.)
  */
+
 import {
+  PCI_EXP_DEVCTL,
+  PCI_EXP_DEVCTL_CERE,
+  PCI_EXP_DEVCTL_FERE,
+  PCI_EXP_DEVCTL_NFERE,
+  PCI_EXP_DEVCTL_URRE,
+  PCI_EXP_DEVSTA,
+  PCI_EXP_DEVSTA_CED,
+  PCI_EXP_DEVSTA_FED,
+  PCI_EXP_DEVSTA_NFED,
+  PCI_EXP_DEVSTA_URD,
+  PCI_EXP_FLAGS,
+  PCI_EXP_FLAGS_IRQ,
+} from "./cap-pcie.js";
+import {
+  type CorrectableError,
   PCI_ERR_CAP,
   PCI_ERR_CAP_FEP_MASK,
   PCI_ERR_COR,
@@ -45,23 +61,8 @@ import {
   PCI_ERR_UNCOR_MASK,
   PCI_ERR_UNCOR_SEVER,
   PCI_ERR_UNCOR_STATUS,
-  type CorrectableError,
   type UncorrectableError,
 } from "./ext-cap-aer.js";
-import {
-  PCI_EXP_DEVCTL,
-  PCI_EXP_DEVCTL_CERE,
-  PCI_EXP_DEVCTL_FERE,
-  PCI_EXP_DEVCTL_NFERE,
-  PCI_EXP_DEVCTL_URRE,
-  PCI_EXP_DEVSTA,
-  PCI_EXP_DEVSTA_CED,
-  PCI_EXP_DEVSTA_FED,
-  PCI_EXP_DEVSTA_NFED,
-  PCI_EXP_DEVSTA_URD,
-  PCI_EXP_FLAGS,
-  PCI_EXP_FLAGS_IRQ,
-} from "./cap-pcie.js";
 import type { PciFunction } from "./pci-function.js";
 import {
   PCI_BRIDGE_CONTROL,
@@ -198,7 +199,8 @@ function detectAndLog(fn: PciFunction, e: AerError, header: readonly number[], o
 function mayReport(fn: PciFunction, s: AerSeverity, ur: boolean): boolean {
   const devctl = fn.cfg.get16(fn.pcieCap + PCI_EXP_DEVCTL);
   const serr = (fn.cfg.get16(PCI_COMMAND) & PCI_COMMAND_SERR) !== 0;
-  if (s === "correctable") return (devctl & PCI_EXP_DEVCTL_CERE) !== 0 && (!ur || (devctl & PCI_EXP_DEVCTL_URRE) !== 0);
+  if (s === "correctable")
+    return (devctl & PCI_EXP_DEVCTL_CERE) !== 0 && (!ur || (devctl & PCI_EXP_DEVCTL_URRE) !== 0);
   if (ur && (devctl & PCI_EXP_DEVCTL_URRE) === 0 && !serr) return false;
   const enable = s === "fatal" ? PCI_EXP_DEVCTL_FERE : PCI_EXP_DEVCTL_NFERE;
   if ((devctl & enable) === 0 && !serr) return false;
@@ -245,7 +247,9 @@ function rootReceives(root: PciFunction, s: AerSeverity, source: number, out: Ae
 
 function statusToCmd(st: number): number {
   return (
-    (st & PCI_ERR_ROOT_COR_RCV ? 0x1 : 0) | (st & PCI_ERR_ROOT_NONFATAL_RCV ? 0x2 : 0) | (st & PCI_ERR_ROOT_FATAL_RCV ? 0x4 : 0)
+    (st & PCI_ERR_ROOT_COR_RCV ? 0x1 : 0) |
+    (st & PCI_ERR_ROOT_NONFATAL_RCV ? 0x2 : 0) |
+    (st & PCI_ERR_ROOT_FATAL_RCV ? 0x4 : 0)
   );
 }
 
@@ -260,20 +264,18 @@ export function enableAerReporting(topo: PciTopology): void {
 
 /** The per-function part of enableAerReporting (also run for functions that appear later). */
 export function enableFunctionAerReporting(fn: PciFunction): void {
-  {
-    if (fn.pcieCap === 0) return;
-    fn.configWrite(
-      fn.pcieCap + PCI_EXP_DEVCTL,
-      2,
-      fn.cfg.get16(fn.pcieCap + PCI_EXP_DEVCTL) |
-        PCI_EXP_DEVCTL_CERE |
-        PCI_EXP_DEVCTL_NFERE |
-        PCI_EXP_DEVCTL_FERE |
-        PCI_EXP_DEVCTL_URRE,
-    );
-    if (fn.kind === "root-port" && fn.aerCap !== 0) {
-      fn.configWrite(fn.aerCap + PCI_ERR_ROOT_STATUS, 4, 0x7f);
-      fn.configWrite(fn.aerCap + PCI_ERR_ROOT_COMMAND, 4, 0x7);
-    }
+  if (fn.pcieCap === 0) return;
+  fn.configWrite(
+    fn.pcieCap + PCI_EXP_DEVCTL,
+    2,
+    fn.cfg.get16(fn.pcieCap + PCI_EXP_DEVCTL) |
+      PCI_EXP_DEVCTL_CERE |
+      PCI_EXP_DEVCTL_NFERE |
+      PCI_EXP_DEVCTL_FERE |
+      PCI_EXP_DEVCTL_URRE,
+  );
+  if (fn.kind === "root-port" && fn.aerCap !== 0) {
+    fn.configWrite(fn.aerCap + PCI_ERR_ROOT_STATUS, 4, 0x7f);
+    fn.configWrite(fn.aerCap + PCI_ERR_ROOT_COMMAND, 4, 0x7);
   }
 }

@@ -20,13 +20,26 @@ function rig(style: SlotStyle = "hardware", withDriver = true) {
     trace: (_s, event, detail) => trace.push([k.now / 1e6, event, detail ?? ""]),
   };
   const topo = new PciTopology();
-  topo.attach(topo.root, 0, new PciFunction("hb", "host-bridge", 256, { vendor: 0x8086, device: 0x3406, revision: 0, classCode: 0x060000, headerType: 0 }, "hb"));
+  topo.attach(
+    topo.root,
+    0,
+    new PciFunction(
+      "hb",
+      "host-bridge",
+      256,
+      { vendor: 0x8086, device: 0x3406, revision: 0, classCode: 0x060000, headerType: 0 },
+      "hb",
+    ),
+  );
   const port = makeRootPort({ portNumber: 1, slot: 1, hotplug: true });
   topo.attach(topo.root, 8, port);
   assignBusNumbers(topo);
   const slot = new PcieSlot(port, topo, fx, style);
   const ready: string[] = [];
-  const hp = new Pciehp(slot, topo, fx, { deviceReady: (_s, f) => ready.push(f.model), deviceGone: () => ready.push("gone") });
+  const hp = new Pciehp(slot, topo, fx, {
+    deviceReady: (_s, f) => ready.push(f.model),
+    deviceGone: () => ready.push("gone"),
+  });
   port.signal = () => hp.interrupt();
   if (withDriver) hp.init();
   k.run(10_000_000);
@@ -35,7 +48,8 @@ function rig(style: SlotStyle = "hardware", withDriver = true) {
   return { k, trace, topo, port, slot, hp, ready, card };
 }
 
-const events = (t: [number, string, string][]) => t.map(([ms, e, d]) => `${ms} ${e}${e === "status" || e === "driver" ? ` ${d.split(":")[0]}` : ""}`);
+const events = (t: [number, string, string][]) =>
+  t.map(([ms, e, d]) => `${ms} ${e}${e === "status" || e === "driver" ? ` ${d.split(":")[0]}` : ""}`);
 
 describe("native hot-plug: a real slot (attention button, power controller)", () => {
   it("insertion: PDC, button, blink, power on, link up (DLLSC), enumeration, in that order", () => {
@@ -72,7 +86,12 @@ describe("native hot-plug: a real slot (attention button, power controller)", ()
     const before = r.slot.interrupts;
     r.k.atTime(1e9, () => r.slot.surpriseRemove());
     r.k.run(2e9);
-    expect(events(r.trace).slice(0, 4)).toEqual(["1000 status PDC+DLLSC (surprise)", "1000 interrupt", "1000 driver device removed", "1000 power-off"]);
+    expect(events(r.trace).slice(0, 4)).toEqual([
+      "1000 status PDC+DLLSC (surprise)",
+      "1000 interrupt",
+      "1000 driver device removed",
+      "1000 power-off",
+    ]);
     expect(r.slot.interrupts - before).toBe(2); // the removal, then the power-off command's completion
     expect(r.ready).toEqual(["gone"]);
     expect(r.topo.route(0x100)).toBeNull();
@@ -104,7 +123,11 @@ describe("native hot-plug: a real slot (attention button, power controller)", ()
     r.slot.insert(r.card());
     expect(r.slot.interrupts).toBe(0);
     const at = r.port.pcieCap;
-    r.port.configWrite(at + PCI_EXP_SLTCTL, 2, r.port.cfg.get16(at + PCI_EXP_SLTCTL) | PCI_EXP_SLTCTL_HPIE | 0x8);
+    r.port.configWrite(
+      at + PCI_EXP_SLTCTL,
+      2,
+      r.port.cfg.get16(at + PCI_EXP_SLTCTL) | PCI_EXP_SLTCTL_HPIE | 0x8,
+    );
     expect(r.slot.interrupts).toBe(1); // PDC was pending and PDCE+HPIE make the condition true
     r.slot.pressAttentionButton(); // ABPE is clear: the condition is already true, no new edge
     expect(r.slot.interrupts).toBe(1);
@@ -128,7 +151,13 @@ describe("native hot-plug: QEMU's emulated slot", () => {
     const r = rig("qemu");
     r.k.atTime(1e9, () => r.slot.insert(r.card()));
     r.k.run(8e9);
-    expect(events(r.trace).slice(0, 5)).toEqual(["1000 presence-detect", "1000 link-up", "1000 status PDC+ABP (QEMU hot-add)", "1000 interrupt", "1000 driver button"]);
+    expect(events(r.trace).slice(0, 5)).toEqual([
+      "1000 presence-detect",
+      "1000 link-up",
+      "1000 status PDC+ABP (QEMU hot-add)",
+      "1000 interrupt",
+      "1000 driver button",
+    ]);
     expect(events(r.trace).at(-1)).toBe("6100 driver enumerated 01");
   });
 

@@ -117,9 +117,13 @@ export class PcieSlot {
     this.card = card;
     this.setStatus(PCI_EXP_SLTSTA_PDS);
     this.powered = true;
-    if (this.hasPowerController) this.port.cfg.clearBits(this.port.pcieCap + PCI_EXP_SLTCTL, 2, PCI_EXP_SLTCTL_PCC);
+    if (this.hasPowerController)
+      this.port.cfg.clearBits(this.port.pcieCap + PCI_EXP_SLTCTL, 2, PCI_EXP_SLTCTL_PCC);
     const ctlAt = this.port.pcieCap + PCI_EXP_SLTCTL;
-    this.port.cfg.set16(ctlAt, (this.control & ~PCI_EXP_SLTCTL_PIC) | (INDICATOR.on << PCI_EXP_SLTCTL_PIC_SHIFT));
+    this.port.cfg.set16(
+      ctlAt,
+      (this.control & ~PCI_EXP_SLTCTL_PIC) | (INDICATOR.on << PCI_EXP_SLTCTL_PIC_SHIFT),
+    );
     this.linkUpNow(false, true);
     this.port.cfg.captureReset();
   }
@@ -153,7 +157,10 @@ export class PcieSlot {
     this.clearStatus(PCI_EXP_SLTSTA_PDS);
     const wasUp = this.linkUp;
     this.port.cfg.clearBits(this.port.pcieCap + PCI_EXP_LNKSTA, 2, PCI_EXP_LNKSTA_DLLLA);
-    this.raise(PCI_EXP_SLTSTA_PDC | (wasUp ? PCI_EXP_SLTSTA_DLLSC : 0), wasUp ? "PDC+DLLSC (surprise)" : "PDC");
+    this.raise(
+      PCI_EXP_SLTSTA_PDC | (wasUp ? PCI_EXP_SLTSTA_DLLSC : 0),
+      wasUp ? "PDC+DLLSC (surprise)" : "PDC",
+    );
   }
 
   /** The (powered-off) card is pulled out after an orderly removal. */
@@ -248,7 +255,8 @@ export class PcieSlot {
     const ctl = this.control;
     const now =
       (ctl & PCI_EXP_SLTCTL_HPIE) !== 0 &&
-      ((sta & ctl & 0x1f) !== 0 || ((sta & PCI_EXP_SLTSTA_DLLSC) !== 0 && (ctl & PCI_EXP_SLTCTL_DLLSCE) !== 0));
+      ((sta & ctl & 0x1f) !== 0 ||
+        ((sta & PCI_EXP_SLTSTA_DLLSC) !== 0 && (ctl & PCI_EXP_SLTCTL_DLLSCE) !== 0));
     const rising = now && !this.condition;
     // Update before signalling: the handler may clear status from inside the interrupt.
     this.condition = now;
@@ -262,5 +270,11 @@ export class PcieSlot {
 
 export function indicatorName(ctl: number): string {
   const v = (ctl & PCI_EXP_SLTCTL_PIC) >> PCI_EXP_SLTCTL_PIC_SHIFT;
-  return v === INDICATOR.on ? "on" : v === INDICATOR.blink ? "blink" : v === INDICATOR.off ? "off" : "reserved";
+  return v === INDICATOR.on
+    ? "on"
+    : v === INDICATOR.blink
+      ? "blink"
+      : v === INDICATOR.off
+        ? "off"
+        : "reserved";
 }

@@ -16,17 +16,18 @@
  *  - presence lost or link down while a device was present: the device is gone, and the
  *    slot is powered off with its indicators off (pciehp_disable_slot).
  */
+
+import { bdfFromDevfn } from "./bdf.js";
 import {
   INDICATOR,
   PCI_EXP_LNKCAP,
   PCI_EXP_LNKCAP_DLLLARC,
-  PCI_EXP_SLTCAP_PCP,
-  PCI_EXP_SLTCTL_PFDE,
   PCI_EXP_LNKSTA,
   PCI_EXP_LNKSTA_DLLLA,
   PCI_EXP_SLTCAP,
   PCI_EXP_SLTCAP_ABP,
   PCI_EXP_SLTCAP_NCCS,
+  PCI_EXP_SLTCAP_PCP,
   PCI_EXP_SLTCTL,
   PCI_EXP_SLTCTL_ABPE,
   PCI_EXP_SLTCTL_CCIE,
@@ -34,6 +35,7 @@ import {
   PCI_EXP_SLTCTL_HPIE,
   PCI_EXP_SLTCTL_PCC,
   PCI_EXP_SLTCTL_PDCE,
+  PCI_EXP_SLTCTL_PFDE,
   PCI_EXP_SLTCTL_PIC,
   PCI_EXP_SLTCTL_PIC_SHIFT,
   PCI_EXP_SLTSTA,
@@ -43,7 +45,6 @@ import {
   PCI_EXP_SLTSTA_PDS,
   PCI_EXP_SLTSTA_W1C,
 } from "./cap-pcie.js";
-import { bdfFromDevfn } from "./bdf.js";
 import type { PciFunction } from "./pci-function.js";
 import { PCI_VENDOR_ID, PCI_VENDOR_NONE } from "./pci-regs.js";
 import type { PciTopology } from "./pci-topology.js";
@@ -104,8 +105,11 @@ export class Pciehp {
     this.port.configWrite(this.port.pcieCap + PCI_EXP_SLTSTA, 2, events);
     if (events & PCI_EXP_SLTSTA_ABP) this.button();
     const linkUp = (this.reg(PCI_EXP_LNKSTA) & PCI_EXP_LNKSTA_DLLLA) !== 0;
-    if (events & PCI_EXP_SLTSTA_DLLSC && linkUp) this.fx.after(this.timing.enumerateDelay, () => this.enumerate());
-    const gone = (events & PCI_EXP_SLTSTA_PDC && (sta & PCI_EXP_SLTSTA_PDS) === 0) || (events & PCI_EXP_SLTSTA_DLLSC && !linkUp);
+    if (events & PCI_EXP_SLTSTA_DLLSC && linkUp)
+      this.fx.after(this.timing.enumerateDelay, () => this.enumerate());
+    const gone =
+      (events & PCI_EXP_SLTSTA_PDC && (sta & PCI_EXP_SLTSTA_PDS) === 0) ||
+      (events & PCI_EXP_SLTSTA_DLLSC && !linkUp);
     if (gone && this.present) {
       this.present = false;
       this.fx.trace(this.slot, "driver", "device removed");
@@ -113,7 +117,9 @@ export class Pciehp {
       // pciehp_disable_slot: power the (now empty) slot off, indicators off.
       const ctl = this.reg(PCI_EXP_SLTCTL);
       if (this.slot.hasPowerController && (ctl & PCI_EXP_SLTCTL_PCC) === 0)
-        this.writeCtl((ctl & ~PCI_EXP_SLTCTL_PIC) | PCI_EXP_SLTCTL_PCC | (INDICATOR.off << PCI_EXP_SLTCTL_PIC_SHIFT));
+        this.writeCtl(
+          (ctl & ~PCI_EXP_SLTCTL_PIC) | PCI_EXP_SLTCTL_PCC | (INDICATOR.off << PCI_EXP_SLTCTL_PIC_SHIFT),
+        );
     }
   }
 
@@ -121,7 +127,11 @@ export class Pciehp {
   private button(): void {
     const ctl = this.reg(PCI_EXP_SLTCTL);
     const poweredOn = (ctl & PCI_EXP_SLTCTL_PCC) === 0;
-    this.fx.trace(this.slot, "driver", `button: power indicator blinks, ${poweredOn ? "power off" : "power on"} in 5 s`);
+    this.fx.trace(
+      this.slot,
+      "driver",
+      `button: power indicator blinks, ${poweredOn ? "power off" : "power on"} in 5 s`,
+    );
     this.writeCtl((ctl & ~PCI_EXP_SLTCTL_PIC) | (INDICATOR.blink << PCI_EXP_SLTCTL_PIC_SHIFT));
     this.fx.after(this.timing.buttonWait, () => {
       const c = this.reg(PCI_EXP_SLTCTL) & ~PCI_EXP_SLTCTL_PIC;

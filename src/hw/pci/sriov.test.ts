@@ -14,14 +14,38 @@ import { SriovPf } from "./sriov.js";
 /** A PF whose 200 VFs (offset 1, stride 1) need a second bus number. */
 function bigPfTopology() {
   const topo = new PciTopology();
-  topo.attach(topo.root, 0, new PciFunction("hb", "host-bridge", 256, { vendor: 0x8086, device: 1, revision: 0, classCode: 0x060000, headerType: 0 }, "Host bridge"));
+  topo.attach(
+    topo.root,
+    0,
+    new PciFunction(
+      "hb",
+      "host-bridge",
+      256,
+      { vendor: 0x8086, device: 1, revision: 0, classCode: 0x060000, headerType: 0 },
+      "Host bridge",
+    ),
+  );
   const rp = makeRootPort({ portNumber: 1 });
   topo.attach(topo.root, 8, rp);
-  const pf = new PciFunction("pf", "endpoint", 4096, { vendor: 0x8086, device: 0x10c9, revision: 1, classCode: 0x020000, headerType: 0 }, "PF");
+  const pf = new PciFunction(
+    "pf",
+    "endpoint",
+    4096,
+    { vendor: 0x8086, device: 0x10c9, revision: 1, classCode: 0x020000, headerType: 0 },
+    "PF",
+  );
   endpointHeader(pf);
   pf.pcieCap = addPcieCap(pf.cfg, { type: "endpoint" });
   addAriCap(pf.cfg, 0);
-  pf.ext.sriovCap = addSriovCap(pf.cfg, { initialVfs: 300, totalVfs: 300, firstVfOffset: 1, vfStride: 1, vfDeviceId: 0x10ca, vfBars: [], ariCapableHierarchyWritable: true });
+  pf.ext.sriovCap = addSriovCap(pf.cfg, {
+    initialVfs: 300,
+    totalVfs: 300,
+    firstVfOffset: 1,
+    vfStride: 1,
+    vfDeviceId: 0x10ca,
+    vfBars: [],
+    ariCapableHierarchyWritable: true,
+  });
   pf.cfg.captureReset();
   topo.attach(rp.secondary!, 0, pf);
   const s = new SriovPf(pf, pf.ext.sriovCap, topo, makeIgb82576Vf);

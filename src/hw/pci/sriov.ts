@@ -66,14 +66,19 @@ export class SriovPf {
   /** Routing id of VF `n` (1-based) for the current offset and stride; null past 0xffff. */
   vfRid(n: number): Bdf | null {
     const c = this.pf.cfg;
-    const rid = this.pf.bdf + c.get16(this.cap + PCI_SRIOV_VF_OFFSET) + (n - 1) * c.get16(this.cap + PCI_SRIOV_VF_STRIDE);
+    const rid =
+      this.pf.bdf +
+      c.get16(this.cap + PCI_SRIOV_VF_OFFSET) +
+      (n - 1) * c.get16(this.cap + PCI_SRIOV_VF_STRIDE);
     return rid > 0xffff ? null : asBdf(rid);
   }
 
   /** Routing-id distance from the PF to its last possible VF (TotalVFs), for bus reservation. */
   vfRidOffsetForTotal(): number {
     const c = this.pf.cfg;
-    return c.get16(this.cap + PCI_SRIOV_VF_OFFSET) + (this.totalVfs - 1) * c.get16(this.cap + PCI_SRIOV_VF_STRIDE);
+    return (
+      c.get16(this.cap + PCI_SRIOV_VF_OFFSET) + (this.totalVfs - 1) * c.get16(this.cap + PCI_SRIOV_VF_STRIDE)
+    );
   }
 
   /** Per-VF size of VF BAR `k` (0 when not implemented). */
@@ -136,4 +141,3 @@ export function vfDecodes(fn: PciFunction): boolean {
   const v = fn.ext.vfOf;
   return v !== undefined && (v.pf.ext.sriov?.memoryEnabled ?? false);
 }
-
