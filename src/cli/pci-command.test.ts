@@ -29,7 +29,7 @@ describe("xenlab pci dump", () => {
     }
   });
 
-  it("dumps a topology file that lspci -F reads, and writes an MCFG table", () => {
+  it("dumps a scenario's topology that lspci -F reads, and writes an MCFG table", () => {
     const out = join(dir, "topo.txt");
     const r = xenlab([
       "pci",
@@ -44,6 +44,15 @@ describe("xenlab pci dump", () => {
     const listed = lspci(["-F", out]).trim().split("\n");
     expect(listed).toHaveLength(25); // host, 3 root ports, 2 PFs + 14 VFs, switch (3), 2 NVMe
     expect(statSync(join(dir, "mcfg.dat")).size).toBe(60);
+  });
+
+  it("dumps a standalone topology file", () => {
+    const topo = write("laptop.yaml", "host: gm45\ndevices:\n  - { model: igd }\n  - { model: lpc }\n");
+    const out = join(dir, "laptop.txt");
+    expect(xenlab(["pci", "dump", topo, "-o", out]).code).toBe(0);
+    expect(lspci(["-F", out])).toMatch(
+      /00:02.0 VGA compatible controller: Intel Corporation Mobile 4 Series/,
+    );
   });
 
   it("dumps a scenario's pcie topology, and VF ids as sysfs shows them on request", () => {
