@@ -278,3 +278,16 @@ describe("VT-d interrupt remapping", () => {
     });
   });
 });
+
+describe("VT-d persistence", () => {
+  it("save/restore round-trips the registers, table pointers and fault records", () => {
+    const r = rig();
+    r.pt.map(0x5000, 0x9000, DMA_PTE_READ);
+    r.u.translate(RID, 0x6000, true);
+    const state = JSON.parse(JSON.stringify(r.u.save()));
+    const u2 = VtdUnit.restore(r.mem, state);
+    expect(u2.translate(RID, 0x5010, false)).toMatchObject({ ok: true, hpa: 0x9010 });
+    expect(u2.faultRecord(0)).toEqual(r.u.faultRecord(0));
+    expect(u2.read32(DMAR_FSTS_REG)).toBe(r.u.read32(DMAR_FSTS_REG));
+  });
+});

@@ -69,6 +69,15 @@ import {
   ROOT_PRESENT,
 } from "./vtd-tables.js";
 
+/** JSON-safe state of a unit (STYLE.md 14); table memory is saved with its PhysMem owner. */
+export interface VtdUnitState {
+  regs: number[];
+  rootTable: number;
+  irTable: number;
+  irEntries: number;
+  counters: { translations: number; faults: number; faultEvents: number; droppedFaults: number };
+}
+
 export type DmaResult = { ok: true; hpa: number; domainId: number } | { ok: false; reason: number };
 export type IrResult =
   | { ok: true; vector: number; dest: number; deliveryMode: number }
@@ -110,6 +119,31 @@ export class VtdUnit {
     this.regs[DMAR_ECAP_REG >> 2] = el;
     this.regs[(DMAR_ECAP_REG >> 2) + 1] = eh;
     this.regs[DMAR_FECTL_REG >> 2] = DMA_FECTL_IM >>> 0; // reset: fault events masked
+  }
+
+  save(): VtdUnitState {
+    return {
+      regs: Array.from(this.regs),
+      rootTable: this.rootTable,
+      irTable: this.irTable,
+      irEntries: this.irEntries,
+      counters: {
+        translations: this.translations,
+        faults: this.faults,
+        faultEvents: this.faultEvents,
+        droppedFaults: this.droppedFaults,
+      },
+    };
+  }
+
+  static restore(mem: PhysMem, state: VtdUnitState, name = "dmar0"): VtdUnit {
+    const u = new VtdUnit(mem, name);
+    u.regs.set(state.regs);
+    u.rootTable = state.rootTable;
+    u.irTable = state.irTable;
+    u.irEntries = state.irEntries;
+    Object.assign(u, state.counters);
+    return u;
   }
 
   // ---- register interface (32-bit accesses, as Xen's dmar_readl/dmar_writel) ----

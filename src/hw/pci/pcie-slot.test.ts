@@ -172,3 +172,22 @@ describe("native hot-plug: QEMU's emulated slot", () => {
     expect(r.port.configRead(r.port.pcieCap + PCI_EXP_SLTSTA, 2) & 0x40).toBe(0);
   });
 });
+
+describe("slot persistence", () => {
+  it("save/restore keeps the interrupt condition, so a restored slot raises no spurious edge", () => {
+    const r = rig("hardware", false);
+    r.slot.insert(r.card());
+    const at = r.port.pcieCap;
+    r.port.configWrite(
+      at + PCI_EXP_SLTCTL,
+      2,
+      r.port.cfg.get16(at + PCI_EXP_SLTCTL) | PCI_EXP_SLTCTL_HPIE | 0x8,
+    );
+    const state = JSON.parse(JSON.stringify(r.slot.save()));
+    const again = new PcieSlot(r.port, r.topo, { after: () => {}, trace: () => {} });
+    again.restore(state);
+    expect(again.interrupts).toBe(1);
+    again.pressAttentionButton(); // condition already true: no new edge
+    expect(again.interrupts).toBe(1);
+  });
+});

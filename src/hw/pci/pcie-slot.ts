@@ -73,6 +73,14 @@ export interface SlotCard {
   functions: ReadonlyArray<{ fn: number; function: PciFunction }>;
 }
 
+/** JSON-safe state beyond the port's config space (STYLE.md 14); the card is saved by its owner. */
+export interface PcieSlotState {
+  powered: boolean;
+  condition: boolean;
+  interrupts: number;
+  commands: number;
+}
+
 export class PcieSlot {
   card: SlotCard | null = null;
   /** Hot-plug interrupts signalled (0 -> 1 edges of the condition). */
@@ -94,6 +102,23 @@ export class PcieSlot {
     const at = port.pcieCap;
     port.onWrite(at + PCI_EXP_SLTCTL, 2, (_o, _l, _v, old) => this.controlWritten(old));
     port.onWrite(at + PCI_EXP_SLTSTA, 2, () => this.update());
+  }
+
+  save(): PcieSlotState {
+    return {
+      powered: this.powered,
+      condition: this.condition,
+      interrupts: this.interrupts,
+      commands: this.commands,
+    };
+  }
+
+  /** Restores into a slot rebuilt on the same port (whose config space was restored). */
+  restore(s: PcieSlotState): void {
+    this.powered = s.powered;
+    this.condition = s.condition;
+    this.interrupts = s.interrupts;
+    this.commands = s.commands;
   }
 
   get hasPowerController(): boolean {
