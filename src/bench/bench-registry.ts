@@ -1,6 +1,7 @@
 /** Every benchmark in the project, one per line (features append theirs). */
 import type { Bench } from "./bench-types.js";
 import { kernelHold, kernelHoldBaseline } from "./kernel-hold.bench.js";
+import { pciEcamRead, vtdTranslate } from "./pcie.bench.js";
 import { schedCredit } from "./sched-credit.bench.js";
 import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } from "./xenstore.bench.js";
 
@@ -12,4 +13,6 @@ export const BENCHES: readonly Bench[] = [
   xenstoreRead,
   xenstoreWatchFanout,
   xenstoreWrite,
+  pciEcamRead,
+  vtdTranslate,
 ];

@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
+import { registerPciCommand } from "./pci-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerTraceCommand } from "./trace-command.js";
@@ -19,6 +20,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerSchemaCommand,
   registerTraceCommand,
   registerXenstoredCommand,
+  registerPciCommand,
 ];
 
 export function buildProgram(): Command {

@@ -13,6 +13,7 @@ import type { ScenarioSpec } from "../scenario/scenario-schema.js";
 import { BUILT_SCHEDULERS } from "../xen/sched/sched-registry.js";
 import { HostPart, type HostPartOptions } from "./host-part.js";
 import type { ModelPart } from "./model-part.js";
+import { PciePart } from "./pcie-part.js";
 import { RESULTS_SCHEMA_VERSION, type ResultsRecord } from "./results.js";
 import { StationsPart } from "./stations-part.js";
 
@@ -39,6 +40,7 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ResultsR
     const doms = spec.domains.map((d, index) => ({ spec: d, index })).filter((d) => d.spec.host === h.name);
     parts.push(new HostPart(spec, h, doms, samplePeriod, opts, spec.hosts.length === 1));
   }
+  if (spec.pcie !== null) parts.push(new PciePart(spec.pcie));
   for (const p of parts) p.start(k);
 
   const sampler = k.timer((kk) => {

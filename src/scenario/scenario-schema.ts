@@ -9,6 +9,7 @@
  */
 import * as z from "zod";
 import { parseCpuList } from "./cpulist.js";
+import { PcieSection, type PcieSectionSpec } from "./pcie-section.js";
 import {
   Arrivals,
   Count,
@@ -283,6 +284,8 @@ export const Scenario = z.strictObject({
   stations: z.array(Station).default([]),
   hosts: z.array(Host).default([]),
   domains: z.array(Domain).default([]),
+  /** A self-contained PCI Express model: topology, guests, AER policy, timed events. */
+  pcie: PcieSection.optional(),
   outputs: Outputs,
 });
 
@@ -323,6 +326,7 @@ export interface ScenarioSpec {
   stations: StationSpec[];
   hosts: HostSpec[];
   domains: DomainSpec[];
+  pcie: PcieSectionSpec | null;
   outputs: z.output<typeof Outputs>;
   /** The file it was loaded from, or null for an embedded scenario. */
   file: string | null;
