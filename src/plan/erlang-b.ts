@@ -32,7 +32,8 @@ export class ErlangStepper {
 
   /** @param a offered load in Erlangs (lambda / mu), >= 0. */
   constructor(readonly a: number) {
-    if (!(a >= 0) || !Number.isFinite(a)) throw new RangeError(`offered load must be finite and >= 0, got ${a}`);
+    if (!(a >= 0) || !Number.isFinite(a))
+      throw new RangeError(`offered load must be finite and >= 0, got ${a}`);
   }
 
   /** Advances to `servers` servers (never backwards). */

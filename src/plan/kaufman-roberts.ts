@@ -57,8 +57,10 @@ export class KaufmanRoberts {
 
   constructor(readonly classes: readonly LossClass[]) {
     for (const c of classes) {
-      if (!(c.a >= 0) || !Number.isFinite(c.a)) throw new RangeError(`class load must be finite >= 0: ${c.a}`);
-      if (!Number.isInteger(c.b) || c.b < 1) throw new RangeError(`class units must be a whole number >= 1: ${c.b}`);
+      if (!(c.a >= 0) || !Number.isFinite(c.a))
+        throw new RangeError(`class load must be finite >= 0: ${c.a}`);
+      if (!Number.isInteger(c.b) || c.b < 1)
+        throw new RangeError(`class units must be a whole number >= 1: ${c.b}`);
       if (!Number.isInteger(c.reserve) || c.reserve < 0)
         throw new RangeError(`class reservation must be a whole number >= 0: ${c.reserve}`);
     }
