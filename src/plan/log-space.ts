@@ -66,5 +66,5 @@ export function logGeometricSum(logRho: number, q: number): number {
 /** e^x clamped to [0, 1]: a probability back from its log. */
 export function probability(logP: number): number {
   const p = Math.exp(logP);
-  return p > 1 ? 1 : p;
+  return Math.min(p, 1);
 }

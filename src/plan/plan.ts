@@ -22,6 +22,7 @@
  */
 import { type BoundResult, consolidationBound } from "./consolidation.js";
 import { type DedicatedResult, planDedicated } from "./dedicated.js";
+import { KaufmanRoberts } from "./kaufman-roberts.js";
 import { PlanError, type PlanInput, type ServiceInput } from "./plan-types.js";
 import { buildPowerModel, type PowerModel } from "./power-model.js";
 import { alignPeaks, meanPairwiseCorrelation } from "./profiles.js";
@@ -279,4 +280,18 @@ function savingsOf(
     powerSaved: 1 - energyConsolidatedKWh / energyDedicatedKWh,
     powerSavedDynamic: 1 - energyDynamicKWh / energyDedicatedKWh,
   };
+}
+
+/** Per-class log loss of the consolidated pool in `hour` with `hosts` hosts (any n, not only n*). */
+export function poolLogLosses(r: PlanResult, hour: number, hosts: number): Float64Array {
+  const kr = new KaufmanRoberts(
+    r.services.map((s, k) => ({
+      a: s.consolidatedOffered[hour],
+      b: r.input.services[k].units,
+      reserve: s.reserve,
+    })),
+  );
+  const out = new Float64Array(r.services.length);
+  kr.logBlocking(hosts * r.input.hostUnits, out);
+  return out;
 }
