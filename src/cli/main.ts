@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
+import { registerPlanCommand } from "./plan-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerValidateCommand } from "./validate-command.js";
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerValidateCommand,
   registerSchemaCommand,
+  registerPlanCommand,
 ];
 
 export function buildProgram(): Command {
@@ -34,7 +36,8 @@ Exit codes: 0 ok, 1 the run failed, 2 bad input (the message names file:line:col
 Examples:
   $ xenlab run scenarios/default.yaml
   $ xenlab validate scenarios/*.yaml
-  $ xenlab schema > schemas/scenario.schema.json`,
+  $ xenlab schema > schemas/scenario.schema.json
+  $ xenlab plan scenarios/consolidation/tpcw-specweb.yaml`,
     );
   for (const register of COMMANDS) register(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -199,5 +199,9 @@ describe("peak alignment", () => {
     );
     expect(meanPairwiseCorrelation([a, b])).toBeCloseTo(-1, 9);
     expect(meanPairwiseCorrelation([a1, b1])).toBeCloseTo(1, 9);
+    // Half way: peaks 6 h apart (12 h apart is ambiguous: either way round), correlation 0.
+    const [, bHalf] = alignPeaks([a, b], [1, 1], 0.5);
+    expect([2, 14]).toContain(bHalf.indexOf(Math.max(...bHalf)));
+    expect(meanPairwiseCorrelation([a, bHalf])).toBeCloseTo(0, 9);
   });
 });

@@ -3,13 +3,15 @@
  * sensitivity analysis uses to make them more so (seed-talks T16, experiment step 4:
  * "savings shrink as peak correlation -> 1").
  *
- * Peak alignment alpha in [0, 1] blends each service's profile with a copy of itself
- * rotated so that its peak falls on a common hour (the peak hour of the service with the
- * most work at its peak):
- *   lambda_k^alpha(h) = (1 - alpha) lambda_k(h) + alpha lambda_k(h + peak_k - common).
- * alpha = 0 is the plan as given; alpha = 1 puts every peak on the same hour. Rotation
- * keeps each service's daily volume and peak rate, so only the overlap changes. The mean
- * pairwise Pearson correlation of the profiles is reported beside alpha.
+ * Peak alignment alpha in [0, 1] rotates each service's profile toward a common hour (the
+ * peak hour of the service with the most work at its peak) by the fraction alpha of the
+ * way, rounded to whole hours: with d_k the signed circular distance from the common hour
+ * to service k's peak (|d_k| <= hours / 2),
+ *   lambda_k^alpha(h) = lambda_k(h + round(alpha d_k)).
+ * alpha = 0 is the plan as given; alpha = 1 puts every peak on the same hour; two daily
+ * peaks 12 h apart become 6 h apart at alpha = 0.5. Rotation keeps each profile's shape,
+ * volume and peak, so only the overlap changes. The mean pairwise Pearson correlation of
+ * the profiles is reported beside alpha.
  */
 import { peakHourOf } from "./dedicated.js";
 
@@ -26,8 +28,10 @@ export function alignPeaks(
   const common = peakHourOf(rates[lead]);
   return rates.map((r) => {
     const hours = r.length;
-    const shift = peakHourOf(r) - common;
-    return r.map((v, h) => (1 - alpha) * v + alpha * r[(((h + shift) % hours) + hours) % hours]);
+    let d = (((peakHourOf(r) - common) % hours) + hours) % hours;
+    if (d > hours / 2) d -= hours;
+    const shift = Math.round(alpha * d);
+    return r.map((_, h) => r[(((h + shift) % hours) + hours) % hours]);
   });
 }
 
