@@ -92,7 +92,9 @@ describe("xenlab plan", () => {
     writeFileSync(short, SMALL.replace("shape: [0.2, 0.5, 1, 0.5]", "shape: [0.2, 0.5, 1]"));
     const r2 = xenlab(["plan", short]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toBe(`${short}:13:36 services[1].profile.shape: expected 4 hourly values (hours: 4), got 3\n`);
+    expect(r2.stderr).toBe(
+      `${short}:13:36 services[1].profile.shape: expected 4 hourly values (hours: 4), got 3\n`,
+    );
     expect(xenlab(["plan", join(dir, "nope.yaml")]).stderr).toMatch(/cannot read plan: no such file/);
     expect(xenlab(["plan"]).code).toBe(2);
     expect(xenlab(["plan", small, "--format", "xml"]).stderr).toMatch(

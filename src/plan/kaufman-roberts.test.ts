@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { logErlangB } from "./erlang-b.js";
 import { KaufmanRoberts, type LossClass } from "./kaufman-roberts.js";
+import { logSumExp } from "./log-space.js";
 
 interface ExactClass {
   lambda: number;
@@ -190,5 +191,44 @@ describe("Kaufman-Roberts recursion", () => {
     expect(() => new KaufmanRoberts([{ a: -1, b: 1, reserve: 0 }])).toThrow(/load/);
     expect(() => new KaufmanRoberts([{ a: 1, b: 1.5, reserve: 0 }])).toThrow(/units/);
     expect(() => new KaufmanRoberts([{ a: 1, b: 1, reserve: -2 }])).toThrow(/reservation/);
+  });
+});
+
+/** The recursion straight in log space (log-sum-exp per step): the reference for the scaled window. */
+function naiveLogWeights(classes: LossClass[], capacity: number): Float64Array {
+  const logq = new Float64Array(capacity + 1).fill(Number.NEGATIVE_INFINITY);
+  logq[0] = 0;
+  for (let j = 1; j <= capacity; j++) {
+    const terms = classes.filter((c) => c.b <= j && c.a > 0).map((c) => Math.log(c.a * c.b) + logq[j - c.b]);
+    const m = Math.max(...terms);
+    if (!Number.isFinite(m)) continue;
+    logq[j] = m + Math.log(terms.reduce((s, t) => s + Math.exp(t - m), 0)) - Math.log(j);
+  }
+  return logq;
+}
+
+describe("Kaufman-Roberts scaled window", () => {
+  it("matches the plain log-space recursion across many rescalings, wide and narrow classes", () => {
+    // Huge loads (rising 1e5-fold per step at first), then a long falling tail.
+    const classes: LossClass[] = [
+      { a: 3e5, b: 1, reserve: 0 },
+      { a: 2e4, b: 7, reserve: 0 },
+      { a: 50, b: 64, reserve: 0 },
+    ];
+    const kr = new KaufmanRoberts(classes);
+    const ref = naiveLogWeights(classes, 600_000);
+    for (const j of [1, 2, 7, 64, 65, 1000, 150_000, 439_000, 600_000]) {
+      expect(Math.abs(kr.logWeight(j) - ref[j]), `j=${j}`).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref[j])));
+    }
+    // Blocking from the scaled prefix sums against the plain sums.
+    const out = new Float64Array(3);
+    for (const c of [300, 439_000, 600_000]) {
+      kr.logBlocking(c, out);
+      const logG = logSumExp(ref, 0, c + 1);
+      classes.forEach((cl, k) => {
+        const want = logSumExp(ref, c - cl.b + 1, c + 1) - logG;
+        expect(Math.abs(out[k] - want), `C=${c} k=${k}`).toBeLessThan(1e-8 * Math.max(1, Math.abs(want)));
+      });
+    }
   });
 });

@@ -19,15 +19,24 @@
  * occupancy is then a birth-death chain); otherwise it is an approximation whose error the
  * simulation check (sim-check.ts) measures.
  *
- * Design. Everything is in log space: log q(j) and the log prefix sums log G(j) live in
- * Float64Arrays. Classes with the same b are folded into one coefficient A_b = sum a_k b_k,
- * so a step costs one exp per distinct b plus two logs, whatever the number of classes.
+ * Design. Results are in log space: log q(j) and the log prefix sums log G(j) live in
+ * Float64Arrays, so C in the hundreds of thousands and losses far below 1e-300 are fine.
+ * The recursion itself runs on a sliding window of the last max b weights held as
+ * mantissas of a common log scale s (q(j) = w(j) e^s): classes with the same b are folded
+ * into one coefficient A_b = sum a_k b_k, a step is a few multiply-adds, and the window is
+ * rescaled only when a mantissa leaves [1e-100, 1e100]. The prefix sum G keeps its own
+ * scale, fed through the cached factor e^(s - s_G). A step then costs two logarithms (to
+ * store log q and log G), whatever the number of classes (benchmark plan.consolidation).
  * Without reservation q(j) does not depend on C, so one pass up to the largest C answers
  * every smaller C (the planner scans hosts n = 1, 2, ... over one array). With reservation
- * only the top T = max t_k states depend on C: they are recomputed per C in a small
- * scratch array on top of the shared prefix, O(T x groups) per capacity.
+ * only the top T = max t_k states depend on C: they are recomputed per C in log space in a
+ * small scratch array on top of the shared prefix, O(T x groups) per capacity.
  */
 import { LOG_ZERO, logAddExp, logSumExp } from "./log-space.js";
+
+/** The window of mantissas is rescaled when one leaves [LOW, HIGH] (far inside double range). */
+const HIGH = 1e100;
+const LOW = 1e-100;
 
 export interface LossClass {
   /** Offered load in Erlangs (lambda / mu), >= 0. */
@@ -54,6 +63,13 @@ export class KaufmanRoberts {
   readonly maxReserve: number;
   private readonly maxB: number;
   private tail = new Float64Array(0);
+  /** Sliding window of mantissas q(j) e^-s (length a power of two > max b). */
+  private readonly win: Float64Array;
+  /** Log scale of the window, and the prefix sum G = gLin e^sG with r = e^(s - sG). */
+  private s = 0;
+  private gLin = 1;
+  private sG = 0;
+  private r = 1;
 
   constructor(readonly classes: readonly LossClass[]) {
     for (const c of classes) {
@@ -83,6 +99,9 @@ export class KaufmanRoberts {
     this.tA = Float64Array.from(groups.map((g) => g.a));
     this.maxReserve = classes.reduce((m, c) => Math.max(m, c.reserve), 0);
     this.maxB = classes.reduce((m, c) => Math.max(m, c.b), 1);
+    let size = 2;
+    while (size <= this.maxB) size *= 2;
+    this.win = new Float64Array(size);
   }
 
   /** Computes the shared occupancy weights up to state `capacity`. */
@@ -94,31 +113,52 @@ export class KaufmanRoberts {
     const gB = this.gB;
     const gA = this.gA;
     const ng = gB.length;
+    const win = this.win;
+    const mask = win.length - 1;
     let j = this.reached + 1;
     if (j === 0) {
+      win[0] = 1;
       logq[0] = 0;
       logG[0] = 0;
       j = 1;
     }
+    let s = this.s;
+    let gLin = this.gLin;
+    let sG = this.sG;
+    let r = this.r;
     // Hot path: benchmarked by `plan.consolidation`.
     for (; j <= capacity; j++) {
-      let ref = LOG_ZERO;
+      let acc = 0;
       for (let g = 0; g < ng; g++) {
         const x = j - gB[g];
-        if (x >= 0 && logq[x] > ref) ref = logq[x];
+        if (x >= 0) acc += gA[g] * win[x & mask];
       }
-      if (ref === LOG_ZERO) {
-        logq[j] = LOG_ZERO;
-      } else {
-        let s = 0;
-        for (let g = 0; g < ng; g++) {
-          const x = j - gB[g];
-          if (x >= 0) s += gA[g] * Math.exp(logq[x] - ref);
+      let w = acc / j;
+      win[j & mask] = w;
+      if (w > HIGH || (w < LOW && w > 0)) {
+        // Rescale the window by its largest live mantissa (the newest when rising).
+        let m = w;
+        if (w < LOW) for (let i = 1; i < this.maxB && i <= j; i++) m = Math.max(m, win[(j - i) & mask]);
+        if (m > HIGH || m < LOW) {
+          s += Math.log(m);
+          for (let i = 0; i <= mask; i++) win[i] /= m;
+          w = win[j & mask];
+          r = Math.exp(s - sG);
         }
-        logq[j] = ref + Math.log(s / j);
       }
-      logG[j] = logAddExp(logG[j - 1], logq[j]);
+      logq[j] = w > 0 ? s + Math.log(w) : LOG_ZERO;
+      gLin += w * r;
+      if (gLin > HIGH) {
+        sG += Math.log(gLin);
+        gLin = 1;
+        r = Math.exp(s - sG);
+      }
+      logG[j] = sG + Math.log(gLin);
     }
+    this.s = s;
+    this.gLin = gLin;
+    this.sG = sG;
+    this.r = r;
     this.reached = capacity;
   }
 
