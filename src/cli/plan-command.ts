@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { type PlanResult, planConsolidation } from "../plan/plan.js";
-import { PlanError } from "../plan/plan-types.js";
+import { DEFAULT_CHECK, PlanError } from "../plan/plan-types.js";
 import { type CheckResult, runCheck } from "../plan/sim-check.js";
 import { metricsCsv } from "../report/metrics-csv.js";
 import { formatTable } from "../report/text-table.js";
@@ -120,13 +120,7 @@ function checkIfAsked(
 ): CheckResult | null {
   const fromFile = loaded.input.check;
   if (asked === false || (asked === undefined && fromFile === null)) return null;
-  const check = fromFile ?? {
-    seed: 1,
-    durationNs: null,
-    batches: 30,
-    minLosses: 400,
-    maxArrivals: 5_000_000,
-  };
+  const check = fromFile ?? DEFAULT_CHECK;
   const bar = new ProgressBar(process.stderr, process.stderr.isTTY === true && !quiet);
   const res = runCheck(r, seed === undefined ? check : { ...check, seed }, (i, n, f, ev) =>
     bar.update(i + f, n, ev),

@@ -47,7 +47,19 @@ export interface CheckInput {
   minLosses: number;
   /** Upper bound on simulated arrivals per system (keeps an automatic duration finite). */
   maxArrivals: number;
+  /** Also simulate the pool with n* - 1, ..., n* - below hosts (more loss: sharper tests). */
+  below: number;
 }
+
+/** The check a plan without a check section gets from `xenlab plan --check`. */
+export const DEFAULT_CHECK: CheckInput = {
+  seed: 1,
+  durationNs: null,
+  batches: 30,
+  minLosses: 400,
+  maxArrivals: 5_000_000,
+  below: 1,
+};
 
 export interface PlanInput {
   name: string;

@@ -24,7 +24,14 @@ function service(name: string, rates: number[], over: Partial<ServiceInput> = {}
   };
 }
 
-const CHECK: CheckInput = { seed: 11, durationNs: null, batches: 20, minLosses: 300, maxArrivals: 400_000 };
+const CHECK: CheckInput = {
+  seed: 11,
+  durationNs: null,
+  batches: 20,
+  minLosses: 300,
+  maxArrivals: 400_000,
+  below: 1,
+};
 
 function plan(services: ServiceInput[], over: Partial<PlanInput> = {}): PlanInput {
   return {

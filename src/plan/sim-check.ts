@@ -8,8 +8,8 @@
  * Systems simulated (each on its own kernel seeded from the check's seed):
  * - every service on its dedicated servers, in its own peak hour: an M/M/C/K Station
  *   (src/queueing/station.ts) against the Erlang / M/M/C/K loss;
- * - the consolidated pool in the hour that sets n*, with n* hosts and with n* - 1 hosts
- *   (more loss, so a sharper test): a MultiClassLossPool (src/queueing/multiclass-loss.ts)
+ * - the consolidated pool in the hour that sets n*, with n* hosts and with n* - 1, ...,
+ *   n* - below hosts (more loss, so sharper tests): a MultiClassLossPool (src/queueing/multiclass-loss.ts)
  *   of n x U units, service times inflated by 1 / (1 - overhead), trunk reservation as
  *   planned, against Kaufman-Roberts (exact for complete sharing; Roberts' approximation
  *   with reservation).
@@ -45,7 +45,7 @@ export interface CheckRow {
   system: "dedicated" | "consolidated";
   /** Servers (dedicated) or hosts (consolidated). */
   size: number;
-  /** "n*" or "n*-1" for consolidated rows, "" for dedicated ones. */
+  /** "n*", "n*-1", ... for consolidated rows, "" for dedicated ones. */
   variant: string;
   service: string;
   hour: number;
@@ -101,7 +101,7 @@ interface SystemSpec {
 export type CheckProgress = (system: number, systems: number, fraction: number, events: number) => void;
 
 export function runCheck(r: PlanResult, check: CheckInput, progress?: CheckProgress): CheckResult {
-  const systems = systemsToCheck(r);
+  const systems = systemsToCheck(r, check.below);
   const result: CheckResult = {
     seed: check.seed,
     batches: check.batches,
@@ -120,7 +120,7 @@ export function runCheck(r: PlanResult, check: CheckInput, progress?: CheckProgr
   return result;
 }
 
-function systemsToCheck(r: PlanResult): SystemSpec[] {
+function systemsToCheck(r: PlanResult, below: number): SystemSpec[] {
   const out: SystemSpec[] = [];
   r.services.forEach((s, k) => {
     const inp = r.input.services[k];
@@ -148,11 +148,10 @@ function systemsToCheck(r: PlanResult): SystemSpec[] {
   });
   const h = r.savings.boundHour;
   const n = r.savings.bound;
-  for (const [variant, hosts] of [
-    ["n*", n],
-    ["n*-1", n - 1],
-  ] as const) {
-    if (hosts < 1) continue;
+  for (let d = 0; d <= below; d++) {
+    const hosts = n - d;
+    const variant = d === 0 ? "n*" : `n*-${d}`;
+    if (hosts < 1) break;
     const logLoss = poolLogLosses(r, h, hosts);
     out.push({
       label: `consolidated: ${hosts} hosts (${variant}), hour ${h}`,

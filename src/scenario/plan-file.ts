@@ -174,6 +174,8 @@ export const PlanFile = z.strictObject({
       batches: z.int().min(10, { error: "expected at least 10 batches" }).max(1000).default(30),
       min_losses: PositiveInt.default(400),
       max_arrivals: PositiveInt.default(5_000_000),
+      /** Also simulate n* - 1, ..., n* - hosts_below hosts. */
+      hosts_below: z.int().min(0).max(100).default(1),
     })
     .optional(),
 });
@@ -378,6 +380,7 @@ function toCheck(c: NonNullable<PlanFileParsed["check"]>): CheckInput {
     batches: c.batches,
     minLosses: c.min_losses,
     maxArrivals: c.max_arrivals,
+    below: c.hosts_below,
   };
 }
 
