@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +101,41 @@ describe("xenlab plan", () => {
     expect(xenlab(["plan", small, "--format", "xml"]).stderr).toMatch(
       /--format: expected one of table, json, csv/,
     );
+  });
+
+  it("speaks jq: reads a CSV profile written by jq's @csv and gives JSON that jq queries", () => {
+    // jq (Debian package jq, scripts/apt-packages.txt) writes RFC 4180 CSV with quoted strings.
+    const csv = execFileSync("jq", ["-r", '["hour","rate"], (range(4) as $h | [$h, 100 + 10 * $h]) | @csv'], {
+      input: "null",
+      encoding: "utf8",
+    });
+    expect(csv.split("\n")[0]).toBe('"hour","rate"');
+    writeFileSync(join(dir, "a.csv"), csv);
+    const plan = join(dir, "jq.yaml");
+    writeFileSync(
+      plan,
+      SMALL.replace("profile: { rate: 100/s, shape: [1, 0.5, 0.2, 0.5] }", "profile: { csv: a.csv }"),
+    );
+    const r = xenlab(["plan", plan, "--no-check", "--format", "json", "--out", join(dir, "jq-out")]);
+    expect(r.code).toBe(0);
+    const bound = execFileSync(
+      "jq",
+      ["-r", '.metrics[] | select(.entity == "plan" and .name == "hosts.bound") | .value'],
+      {
+        input: r.stdout,
+        encoding: "utf8",
+      },
+    );
+    expect(Number(bound.trim())).toBeGreaterThan(0);
+    const rates = execFileSync(
+      "jq",
+      ["-c", '.charts[] | select(.id == "plan-arrivals") | .series[0].points | map(.[1])'],
+      {
+        input: r.stdout,
+        encoding: "utf8",
+      },
+    );
+    expect(JSON.parse(rates)).toEqual([100, 110, 120, 130]);
   });
 
   it("prints the plan format as JSON Schema, equal to schemas/plan.schema.json", () => {

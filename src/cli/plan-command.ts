@@ -14,7 +14,6 @@ import { stableJson, writeOutputs } from "../report/write-outputs.js";
 import { type LoadedPlan, loadPlanFile, planJsonSchema } from "../scenario/plan-file.js";
 import { UsageError } from "./exit-codes.js";
 import { planHeadline, planResults } from "./plan-report.js";
-import { ProgressBar } from "./progress-bar.js";
 import { xenlabVersion } from "./version.js";
 
 interface PlanFlags {
@@ -121,11 +120,21 @@ function checkIfAsked(
   const fromFile = loaded.input.check;
   if (asked === false || (asked === undefined && fromFile === null)) return null;
   const check = fromFile ?? DEFAULT_CHECK;
-  const bar = new ProgressBar(process.stderr, process.stderr.isTTY === true && !quiet);
-  const res = runCheck(r, seed === undefined ? check : { ...check, seed }, (i, n, f, ev) =>
-    bar.update(i + f, n, ev),
-  );
-  bar.done();
+  const show = process.stderr.isTTY === true && !quiet;
+  const t0 = performance.now();
+  let last = 0;
+  let shown = false;
+  const res = runCheck(r, seed === undefined ? check : { ...check, seed }, (i, n, f, events) => {
+    const now = performance.now();
+    if (!show || now - t0 < 1000 || now - last < 100) return;
+    last = now;
+    shown = true;
+    const pct = Math.round((100 * (i + f)) / n);
+    process.stderr.write(
+      `\rchecking by simulation: system ${i + 1}/${n}, ${pct}% done, ${events} events\x1b[K`,
+    );
+  });
+  if (shown) process.stderr.write("\r\x1b[K");
   return res;
 }
 

@@ -84,8 +84,32 @@ export function planHeadline(r: PlanResult, check: CheckResult | null): string {
     : head;
 }
 
+/** Requests served per day, dedicated and on n* hosts (each profile point is one hour). */
+function servedPerDay(r: PlanResult): { dedicated: number; consolidated: number } {
+  let dedicated = 0;
+  let consolidated = 0;
+  r.services.forEach((s, k) => {
+    const rates = r.input.services[k].rates;
+    for (let h = 0; h < rates.length; h++) {
+      dedicated += rates[h] * 3600 * -Math.expm1(s.dedicated.logLoss[h]);
+      consolidated += rates[h] * 3600 * -Math.expm1(s.logLossConsolidated[h]);
+    }
+  });
+  return { dedicated, consolidated };
+}
+
+/** Joules per request served: energy per day / requests per day. */
+function joulesPerRequest(r: PlanResult): { dedicated: number; consolidated: number } {
+  const served = servedPerDay(r);
+  return {
+    dedicated: (r.savings.energyDedicatedKWh * 3.6e6) / served.dedicated,
+    consolidated: (r.savings.energyConsolidatedKWh * 3.6e6) / served.consolidated,
+  };
+}
+
 function summaryTable(r: PlanResult): TableRecord {
   const s = r.savings;
+  const jpr = joulesPerRequest(r);
   const rows: Cell[][] = [
     ["dedicated servers (native Linux)", s.dedicatedServers, ""],
     [`consolidated Xen hosts n* (set by hour ${s.boundHour})`, s.bound, ""],
@@ -98,6 +122,8 @@ function summaryTable(r: PlanResult): TableRecord {
     ["energy per day, n*(h) hosts on in hour h", sig(s.energyDynamicKWh, 5), "kWh"],
     ["power saved (n* hosts on all day)", sig(100 * s.powerSaved, 4), "%"],
     ["power saved (idle hosts off)", sig(100 * s.powerSavedDynamic, 4), "%"],
+    ["energy per request served, dedicated", sig(jpr.dedicated, 4), "J"],
+    ["energy per request served, n* hosts", sig(jpr.consolidated, 4), "J"],
     ["power profile, dedicated", r.powerLabels.dedicated, ""],
     ["power profile, consolidated", r.powerLabels.consolidated, ""],
   ];
@@ -268,6 +294,9 @@ function metrics(r: PlanResult, check: CheckResult | null): MetricRecord[] {
   m("plan", "energy.dynamic", s.energyDynamicKWh, "kWh");
   m("plan", "power.saved", s.powerSaved, "1");
   m("plan", "power.saved_dynamic", s.powerSavedDynamic, "1");
+  const jpr = joulesPerRequest(r);
+  m("plan", "energy_per_request.dedicated", jpr.dedicated, "J");
+  m("plan", "energy_per_request.consolidated", jpr.consolidated, "J");
   r.services.forEach((sv) => {
     const e = `service/${sv.name}`;
     m(e, "servers.dedicated", sv.dedicated.servers, "1");

@@ -24,7 +24,7 @@ function planText(edit: (lines: string[]) => string[] = (l) => l): string {
     "    service_time: 40ms", // 9
     "    dedicated: { servers: 2, slots: 8 }", // 10
     "  - name: web", // 11
-    "    profile: { rate: 200/s, shape: " + HOURS24 + " }", // 12
+    `    profile: { rate: 200/s, shape: ${HOURS24} }`, // 12
     "    service_time: 20ms", // 13
     "    dedicated: { servers: auto, slots: 8 }", // 14
     "    loss_target: 1e-3", // 15
@@ -92,13 +92,24 @@ describe("plan file", () => {
         ...l.slice(10).map((x) => x.replace("overhead: 0.05", "overhead: 1.2")),
       ]),
     );
-    expect(errs[0]).toBe(
-      'plan.yaml:7:5 services[0].service_time: expected a duration like "10ms", got nothing',
-    );
-    expect(errs).toContain(
+    expect(errs).toEqual([
       'plan.yaml:9:5 services[0].service_tme: unknown key "service_tme" (did you mean "service_time"?)',
+      "plan.yaml:16:15 services[1].overhead: expected a fraction in [0, 1), got 1.2",
+    ]);
+  });
+
+  it("takes a service rate instead of a service time, but not both and not neither", () => {
+    const rate = loadPlanText(
+      planText((l) => l.map((x) => x.replace("service_time: 40ms", "service_rate: 25/s"))),
+      "plan.yaml",
     );
-    expect(errs).toContain("plan.yaml:16:15 services[1].overhead: expected a fraction in [0, 1), got 1.2");
+    expect(rate.input.services[0].serviceTime).toBeCloseTo(0.04, 15);
+    expect(errorsOf(planText((l) => l.filter((x) => !x.includes("service_time: 40ms"))))).toEqual([
+      "plan.yaml:7:5 services[0]: expected exactly one of service_time (mean) or service_rate (per slot)",
+    ]);
+    expect(
+      errorsOf(planText((l) => l.map((x) => x.replace("service_time: 40ms", "service_time: 0")))),
+    ).toEqual(["plan.yaml:9:19 services[0].service_time: expected a service time > 0"]);
   });
 
   it("checks fields against each other", () => {

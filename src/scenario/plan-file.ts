@@ -97,8 +97,10 @@ const Service = z.strictObject({
   rate: Rate.optional(),
   /** A daily arrival profile (instead of a constant rate). */
   profile: Profile.optional(),
-  /** Mean service time of one request on a native server (exponential). */
-  service_time: Duration,
+  /** Mean service time of one request on a native server (exponential)... */
+  service_time: Duration.optional(),
+  /** ...or its service rate per slot (1 / service_time). */
+  service_rate: Rate.optional(),
   dedicated: z.strictObject({
     /** Servers today, or "auto" to size them for loss_target in the peak hour. */
     servers: z.union([PositiveInt, z.literal("auto")], {
@@ -269,12 +271,12 @@ function toService(
       [...here, "units"],
       `a request of ${s.units} units cannot fit a host of ${p.host.units} units (host.units)`,
     );
-  if (s.service_time <= 0) at([...here, "service_time"], "expected a service time > 0");
-  if (rates === null) return null;
+  const serviceTime = serviceTimeOf(s, here, at);
+  if (rates === null || serviceTime === null) return null;
   return {
     name: s.name,
     rates,
-    serviceTime: s.service_time / 1e9,
+    serviceTime,
     servers: s.dedicated.servers === "auto" ? null : s.dedicated.servers,
     slots: s.dedicated.slots,
     queue: s.dedicated.queue,
@@ -283,6 +285,26 @@ function toService(
     overhead: s.overhead,
     priority: s.priority,
   };
+}
+
+/** Mean service time in seconds, from service_time or service_rate. */
+function serviceTimeOf(s: ServiceParsed, here: PathSegment[], at: At): number | null {
+  if ((s.service_time === undefined) === (s.service_rate === undefined)) {
+    at(
+      here,
+      "expected exactly one of service_time (mean) or service_rate (per slot)",
+      s.service_time === undefined ? "missing" : "value",
+    );
+    return null;
+  }
+  if (s.service_time !== undefined) {
+    if (s.service_time > 0) return s.service_time / 1e9;
+    at([...here, "service_time"], "expected a service time > 0");
+    return null;
+  }
+  if (s.service_rate! > 0) return 1 / s.service_rate!;
+  at([...here, "service_rate"], "expected a service rate > 0");
+  return null;
 }
 
 /** The hourly rates of a service, from `rate`, `profile.shape`, `profile.rates` or `profile.csv`. */
