@@ -205,3 +205,21 @@ describe("peak alignment", () => {
     expect(meanPairwiseCorrelation([a, bHalf])).toBeCloseTo(0, 9);
   });
 });
+
+describe("sensitivity failures", () => {
+  it("name the sweep case and point at its value", () => {
+    const services = [service("a", diurnal(300, 0.8, 21)), service("b", diurnal(300, 0.8, 9))];
+    const base = planConsolidation(plan(services));
+    const inp = plan(services, {
+      maxHosts: base.savings.bound,
+      sensitivity: { overhead: [0, 0.5], peakAlignment: [] },
+    });
+    try {
+      planConsolidation(inp);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as PlanError).path).toEqual(["sensitivity", "overhead", 1]);
+      expect((e as PlanError).message).toMatch(/^sensitivity case overhead = 0.5: no number of hosts/);
+    }
+  });
+});

@@ -111,13 +111,15 @@ export function planConsolidation(input: PlanInput, opts: { sensitivity?: boolea
   }));
   const sensitivity = { overhead: [] as SensitivityRow[], alignment: [] as SensitivityRow[] };
   if (opts.sensitivity !== false) {
-    for (const o of input.sensitivity.overhead) {
+    input.sensitivity.overhead.forEach((o, i) => {
       const changed = input.services.map((s) => ({ ...s, overhead: o }));
-      const e = evaluate(input, changed, dedicated, logTargets, maxHosts, power);
+      const e = inSweep(["sensitivity", "overhead", i], `overhead = ${o}`, () =>
+        evaluate(input, changed, dedicated, logTargets, maxHosts, power),
+      );
       sensitivity.overhead.push({ value: o, correlation: null, savings: e.savings });
-    }
+    });
     const work = input.services.map((s) => s.serviceTime * s.units);
-    for (const alpha of input.sensitivity.peakAlignment) {
+    input.sensitivity.peakAlignment.forEach((alpha, i) => {
       const rates = alignPeaks(
         input.services.map((s) => s.rates),
         work,
@@ -128,14 +130,16 @@ export function planConsolidation(input: PlanInput, opts: { sensitivity?: boolea
         rates: rates[k],
         servers: dedicated[k].servers,
       }));
-      const ded = changed.map((s, i) => planDedicated(s, i));
-      const e = evaluate(input, changed, ded, logTargets, maxHosts, power);
+      const e = inSweep(["sensitivity", "peak_alignment", i], `peak alignment = ${alpha}`, () => {
+        const ded = changed.map((s, j) => planDedicated(s, j));
+        return evaluate(input, changed, ded, logTargets, maxHosts, power);
+      });
       sensitivity.alignment.push({
         value: alpha,
         correlation: meanPairwiseCorrelation(rates),
         savings: e.savings,
       });
-    }
+    });
   }
   return {
     input,
@@ -146,6 +150,16 @@ export function planConsolidation(input: PlanInput, opts: { sensitivity?: boolea
     powerLabels: { dedicated: power.dedicated.label, consolidated: power.consolidated.label },
     sensitivity,
   };
+}
+
+/** Runs one sensitivity case; a failure names the case and points at its value. */
+function inSweep<T>(path: (string | number)[], what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof PlanError) throw new PlanError(`sensitivity case ${what}: ${e.message}`, path);
+    throw e;
+  }
 }
 
 function checkShape(input: PlanInput): void {
