@@ -54,11 +54,13 @@ export function consolidationBound(inp: BoundInput): BoundResult {
   const load = (h: number): number => inp.offered.reduce((s, a, k) => s + a[h] * inp.units[k], 0);
   const order = Array.from({ length: hours }, (_, h) => h).sort((x, y) => load(y) - load(x) || x - y);
   const out = new Float64Array(nk);
+  // One instance serves every hour (its arrays are reused), sized for the busiest hour's lower bound.
+  const kr = new KaufmanRoberts([], Math.ceil((1.2 * load(order[0])) / inp.hostUnits + 2) * inp.hostUnits);
   let bound = 0;
   let boundHour = 0;
   let evaluated: number[] = [];
   for (const h of order) {
-    const kr = poolFor(inp, h);
+    poolFor(inp, h, kr);
     const n = searchHour(inp, kr, h, out);
     byHour[h] = n;
     busyDynamic[h] = busyUnits(inp, h, out);
@@ -74,18 +76,20 @@ export function consolidationBound(inp: BoundInput): BoundResult {
   const current = new Set(evaluated);
   for (const h of order) {
     if (current.has(h)) continue;
-    lossesAt(inp, poolFor(inp, h), h, bound, out, logLossAtBound, busyAtBound);
+    lossesAt(inp, poolFor(inp, h, kr), h, bound, out, logLossAtBound, busyAtBound);
   }
   return { byHour, bound, boundHour, logLossAtBound, busyAtBound, busyDynamic };
 }
 
-function poolFor(inp: BoundInput, h: number): KaufmanRoberts {
+/** Points the shared instance at hour h's classes. */
+function poolFor(inp: BoundInput, h: number, kr: KaufmanRoberts): KaufmanRoberts {
   const classes: LossClass[] = inp.offered.map((a, k) => ({
     a: a[h],
     b: inp.units[k],
     reserve: inp.reserve[k],
   }));
-  return new KaufmanRoberts(classes);
+  kr.reset(classes);
+  return kr;
 }
 
 /** n*(h): scan hosts upward from the occupancy lower bound. */

@@ -19,14 +19,15 @@
  * occupancy is then a birth-death chain); otherwise it is an approximation whose error the
  * simulation check (sim-check.ts) measures.
  *
- * Design. Results are in log space: log q(j) and the log prefix sums log G(j) live in
- * Float64Arrays, so C in the hundreds of thousands and losses far below 1e-300 are fine.
+ * Design. Results are in log space: q(j) and the prefix sums G(j) are stored as mantissas
+ * with log scales (q(j) = qm[j] e^qs[j]) and turned into logs when a blocking probability
+ * is asked for, so C in the hundreds of thousands and losses far below 1e-300 are fine.
  * The recursion itself runs on a sliding window of the last max b weights held as
  * mantissas of a common log scale s (q(j) = w(j) e^s): classes with the same b are folded
- * into one coefficient A_b = sum a_k b_k, a step is a few multiply-adds, and the window is
- * rescaled only when a mantissa leaves [1e-100, 1e100]. The prefix sum G keeps its own
- * scale, fed through the cached factor e^(s - s_G). A step then costs two logarithms (to
- * store log q and log G), whatever the number of classes (benchmark plan.consolidation).
+ * into one coefficient A_b = sum a_k b_k, and the window is rescaled only when a mantissa
+ * leaves [1e-100, 1e100]. The prefix sum G keeps its own scale, fed through the cached
+ * factor e^(s - s_G). A step is a few multiply-adds and four stores, whatever the number
+ * of classes (benchmark plan.consolidation).
  * Without reservation q(j) does not depend on C, so one pass up to the largest C answers
  * every smaller C (the planner scans hosts n = 1, 2, ... over one array). With reservation
  * only the top T = max t_k states depend on C: they are recomputed per C in log space in a
@@ -48,30 +49,46 @@ export interface LossClass {
 }
 
 export class KaufmanRoberts {
-  private logq = new Float64Array(256);
-  private logG = new Float64Array(256);
+  /** q(j) = qm[j] e^qs[j] and G(j) = gm[j] e^gs[j]: mantissas and log scales, j <= reached. */
+  private qm: Float64Array;
+  private qs: Float64Array;
+  private gm: Float64Array;
+  private gs: Float64Array;
   /** Highest j computed in the shared (unreserved) arrays. */
   private reached = -1;
   /** Distinct b values and their coefficients A_b (complete-sharing groups). */
-  private readonly gB: Int32Array;
-  private readonly gA: Float64Array;
+  private gB = new Int32Array(0);
+  private gA = new Float64Array(0);
   /** Groups by (b, reserve) for the reserved tail. */
-  private readonly tB: Int32Array;
-  private readonly tT: Int32Array;
-  private readonly tA: Float64Array;
+  private tB = new Int32Array(0);
+  private tT = new Int32Array(0);
+  private tA = new Float64Array(0);
   /** Largest reservation T and largest b. */
-  readonly maxReserve: number;
-  private readonly maxB: number;
+  private maxT = 0;
+  private maxB = 1;
   private tail = new Float64Array(0);
+  private base = new Float64Array(0);
   /** Sliding window of mantissas q(j) e^-s (length a power of two > max b). */
-  private readonly win: Float64Array;
+  private win = new Float64Array(2);
   /** Log scale of the window, and the prefix sum G = gLin e^sG with r = e^(s - sG). */
   private s = 0;
   private gLin = 1;
   private sG = 0;
   private r = 1;
+  private cls: readonly LossClass[] = [];
 
-  constructor(readonly classes: readonly LossClass[]) {
+  /** @param sizeHint the largest capacity expected (saves regrowing the arrays). */
+  constructor(classes: readonly LossClass[], sizeHint = 255) {
+    const n = Math.max(256, sizeHint + 1);
+    this.qm = new Float64Array(n);
+    this.qs = new Float64Array(n);
+    this.gm = new Float64Array(n);
+    this.gs = new Float64Array(n);
+    this.reset(classes);
+  }
+
+  /** Starts over with other classes, keeping the arrays (one instance serves many hours). */
+  reset(classes: readonly LossClass[]): void {
     for (const c of classes) {
       if (!(c.a >= 0) || !Number.isFinite(c.a))
         throw new RangeError(`class load must be finite >= 0: ${c.a}`);
@@ -80,6 +97,7 @@ export class KaufmanRoberts {
       if (!Number.isInteger(c.reserve) || c.reserve < 0)
         throw new RangeError(`class reservation must be a whole number >= 0: ${c.reserve}`);
     }
+    this.cls = classes;
     const byB = new Map<number, number>();
     const byBT = new Map<string, { b: number; t: number; a: number }>();
     for (const c of classes) {
@@ -97,19 +115,27 @@ export class KaufmanRoberts {
     this.tB = Int32Array.from(groups.map((g) => g.b));
     this.tT = Int32Array.from(groups.map((g) => g.t));
     this.tA = Float64Array.from(groups.map((g) => g.a));
-    this.maxReserve = classes.reduce((m, c) => Math.max(m, c.reserve), 0);
+    this.maxT = classes.reduce((m, c) => Math.max(m, c.reserve), 0);
     this.maxB = classes.reduce((m, c) => Math.max(m, c.b), 1);
     let size = 2;
     while (size <= this.maxB) size *= 2;
-    this.win = new Float64Array(size);
+    if (this.win.length !== size) this.win = new Float64Array(size);
+    else this.win.fill(0);
+    this.reached = -1;
+    this.s = 0;
+    this.gLin = 1;
+    this.sG = 0;
+    this.r = 1;
   }
 
   /** Computes the shared occupancy weights up to state `capacity`. */
   extendTo(capacity: number): void {
     if (capacity <= this.reached) return;
     this.grow(capacity + 1);
-    const logq = this.logq;
-    const logG = this.logG;
+    const qm = this.qm;
+    const qs = this.qs;
+    const gm = this.gm;
+    const gs = this.gs;
     const gB = this.gB;
     const gA = this.gA;
     const ng = gB.length;
@@ -118,8 +144,10 @@ export class KaufmanRoberts {
     let j = this.reached + 1;
     if (j === 0) {
       win[0] = 1;
-      logq[0] = 0;
-      logG[0] = 0;
+      qm[0] = 1;
+      qs[0] = 0;
+      gm[0] = 1;
+      gs[0] = 0;
       j = 1;
     }
     let s = this.s;
@@ -146,14 +174,16 @@ export class KaufmanRoberts {
           r = Math.exp(s - sG);
         }
       }
-      logq[j] = w > 0 ? s + Math.log(w) : LOG_ZERO;
+      qm[j] = w;
+      qs[j] = s;
       gLin += w * r;
       if (gLin > HIGH) {
         sG += Math.log(gLin);
         gLin = 1;
         r = Math.exp(s - sG);
       }
-      logG[j] = sG + Math.log(gLin);
+      gm[j] = gLin;
+      gs[j] = sG;
     }
     this.s = s;
     this.gLin = gLin;
@@ -165,7 +195,26 @@ export class KaufmanRoberts {
   /** log q(j) of complete sharing (unnormalised, q(0) = 1); for tests and charts. */
   logWeight(j: number): number {
     this.extendTo(j);
-    return this.logq[j];
+    return this.lq(j);
+  }
+
+  /** log q(j) from its mantissa and scale (j <= reached). */
+  private lq(j: number): number {
+    const w = this.qm[j];
+    return w > 0 ? this.qs[j] + Math.log(w) : LOG_ZERO;
+  }
+
+  /** log G(j) = log sum_{i <= j} q(i). */
+  private lg(j: number): number {
+    return this.gs[j] + Math.log(this.gm[j]);
+  }
+
+  /** log sum of q(j) for j in [from, to). */
+  private logSumQ(from: number, to: number): number {
+    const n = to - from;
+    if (this.base.length < n) this.base = new Float64Array(Math.max(n, 2 * this.base.length));
+    for (let j = from; j < to; j++) this.base[j - from] = this.lq(j);
+    return logSumExp(this.base, 0, n);
   }
 
   /**
@@ -176,28 +225,31 @@ export class KaufmanRoberts {
     if (!Number.isInteger(capacity) || capacity < 0)
       throw new RangeError(`capacity must be a whole number >= 0: ${capacity}`);
     this.extendTo(capacity);
-    if (this.maxReserve === 0) this.blockingShared(capacity, out);
+    if (this.maxT === 0) this.blockingShared(capacity, out);
     else this.blockingReserved(capacity, out);
   }
 
   /** Complete sharing: B_k = sum_{j = C-b_k+1..C} q(j) / G(C). */
   private blockingShared(capacity: number, out: Float64Array): void {
-    const logGC = this.logG[capacity];
-    const cls = this.classes;
+    const logGC = this.lg(capacity);
+    const cls = this.cls;
     for (let k = 0; k < cls.length; k++) {
       const from = capacity - cls[k].b + 1;
-      out[k] = from <= 0 ? 0 : Math.min(0, logSumExp(this.logq, from, capacity + 1) - logGC);
+      out[k] = from <= 0 ? 0 : Math.min(0, this.logSumQ(from, capacity + 1) - logGC);
     }
   }
 
   /** Roberts' approximation: recompute states (C - T, C] with classes switched off above C - t_k. */
   private blockingReserved(capacity: number, out: Float64Array): void {
-    const start = Math.max(1, capacity - this.maxReserve + 1);
+    const start = Math.max(1, capacity - this.maxT + 1);
     const len = capacity - start + 1;
     if (this.tail.length < len) this.tail = new Float64Array(Math.max(len, 2 * this.tail.length));
     const tail = this.tail;
-    const logq = this.logq;
-    const at = (x: number): number => (x < start ? logq[x] : tail[x - start]);
+    // log q below the tail, for the states the tail and the blocking sums reach back to.
+    const lo = Math.max(0, start - this.maxB);
+    const below = new Float64Array(start - lo);
+    for (let x = lo; x < start; x++) below[x - lo] = this.lq(x);
+    const at = (x: number): number => (x < start ? below[x - lo] : tail[x - start]);
     for (let j = start; j <= capacity; j++) {
       let ref = LOG_ZERO;
       for (let g = 0; g < this.tB.length; g++) {
@@ -215,8 +267,8 @@ export class KaufmanRoberts {
       }
       tail[j - start] = v;
     }
-    const logGC = logAddExp(this.logG[start - 1], logSumExp(tail, 0, len));
-    const cls = this.classes;
+    const logGC = logAddExp(this.lg(start - 1), logSumExp(tail, 0, len));
+    const cls = this.cls;
     for (let k = 0; k < cls.length; k++) {
       const from = capacity - cls[k].reserve - cls[k].b + 1;
       if (from <= 0) {
@@ -225,26 +277,34 @@ export class KaufmanRoberts {
       }
       // sum over [from, C]: the shared part below `start`, then the tail.
       let s = LOG_ZERO;
-      if (from < start) s = logSumExp(logq, from, start);
+      if (from < start) s = logSumExp(below, from - lo, start - lo);
       s = logAddExp(s, logSumExp(tail, Math.max(0, from - start), len));
       out[k] = Math.min(0, s - logGC);
     }
   }
 
   private grow(n: number): void {
-    if (n <= this.logq.length) return;
-    let size = this.logq.length;
+    if (n <= this.qm.length) return;
+    let size = this.qm.length;
     while (size < n) size *= 2;
-    const q = new Float64Array(size);
-    q.set(this.logq.subarray(0, this.reached + 1));
-    const g = new Float64Array(size);
-    g.set(this.logG.subarray(0, this.reached + 1));
-    this.logq = q;
-    this.logG = g;
+    const keep = this.reached + 1;
+    const bigger = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a.subarray(0, keep));
+      return b;
+    };
+    this.qm = bigger(this.qm);
+    this.qs = bigger(this.qs);
+    this.gm = bigger(this.gm);
+    this.gs = bigger(this.gs);
   }
 
-  /** Largest b of any class (requests wider than a host cannot be placed). */
-  get widestRequest(): number {
-    return this.maxB;
+  get classes(): readonly LossClass[] {
+    return this.cls;
+  }
+
+  /** Largest trunk reservation T of any class. */
+  get maxReserve(): number {
+    return this.maxT;
   }
 }
