@@ -2,17 +2,19 @@
 import type { Bench } from "./bench-types.js";
 import { kernelHold, kernelHoldBaseline } from "./kernel-hold.bench.js";
 import { pciEcamRead, vtdTranslate } from "./pcie.bench.js";
+import { planConsolidationBench } from "./plan-consolidation.bench.js";
 import { schedCredit } from "./sched-credit.bench.js";
 import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } from "./xenstore.bench.js";
 
 export const BENCHES: readonly Bench[] = [
   kernelHold,
   kernelHoldBaseline,
+  pciEcamRead,
+  vtdTranslate,
   schedCredit,
   xenstoreDirectory,
   xenstoreRead,
   xenstoreWatchFanout,
   xenstoreWrite,
-  pciEcamRead,
-  vtdTranslate,
+  planConsolidationBench,
 ];

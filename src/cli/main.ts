@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
 import { registerPciCommand } from "./pci-command.js";
+import { registerPlanCommand } from "./plan-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerTraceCommand } from "./trace-command.js";
@@ -21,6 +22,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerTraceCommand,
   registerXenstoredCommand,
   registerPciCommand,
+  registerPlanCommand,
 ];
 
 export function buildProgram(): Command {
@@ -41,7 +43,8 @@ Examples:
   $ xenlab run scenarios/default.yaml
   $ xenlab validate scenarios/*.yaml
   $ xenlab trace summary out/default/trace.xentrace
-  $ xenlab schema > schemas/scenario.schema.json`,
+  $ xenlab schema > schemas/scenario.schema.json
+  $ xenlab plan scenarios/consolidation/tpcw-specweb.yaml`,
     );
   for (const register of COMMANDS) register(program);
   for (const cmd of program.commands) cmd.exitOverride();
