@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
+import { registerImagesCommand } from "./images-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerValidateCommand } from "./validate-command.js";
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerValidateCommand,
   registerSchemaCommand,
+  registerImagesCommand,
 ];
 
 export function buildProgram(): Command {
@@ -45,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT_OK;
+    // A command may report a non-fatal failure by setting process.exitCode (images check).
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (e) {
     return reportFailure(e, argv.includes("--debug"), (s) => process.stderr.write(s));
   }
