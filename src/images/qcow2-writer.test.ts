@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../test-support/cli-harness.js";
 import { qemuImg, qemuInfo, qemuWrite, sha256File, writeTemplate } from "../test-support/image-fixtures.js";
 import { mergeChain } from "./qcow2-merge.js";
-import { rewriteBacking } from "./qcow2-rebase.js";
 import { HOST_ZERO, openQcow2Info, readClusterMap, readQcow2Info } from "./qcow2-reader.js";
+import { rewriteBacking } from "./qcow2-rebase.js";
 import { planLayout, writeQcow2 } from "./qcow2-writer.js";
 
 const MiB = 2 ** 20;
@@ -88,7 +88,8 @@ describe("qcow2 overlay writer", () => {
     const raw = join(dir, "small-clusters.raw");
     execFileSync("qemu-img", ["convert", "-O", "raw", p, raw]);
     const expected = Buffer.alloc(2 * MiB);
-    for (const c of guests) if (!c.zero) expected.fill((c.guest % 250) + 1, c.guest * 512, c.guest * 512 + 512);
+    for (const c of guests)
+      if (!c.zero) expected.fill((c.guest % 250) + 1, c.guest * 512, c.guest * 512 + 512);
     const ref = join(dir, "small-expected.raw");
     writeFileSync(ref, expected);
     expect(qemuImg(["compare", "-f", "raw", "-F", "raw", ref, raw]).code).toBe(0);

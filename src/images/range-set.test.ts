@@ -14,7 +14,9 @@ function bitsOf(r: RangeSet): boolean[] {
   for (let i = 0; i < r.count; i++) pairs.push([r.starts[i], r.ends[i]]);
   return bits(pairs);
 }
-const range = fc.tuple(fc.integer({ min: 0, max: N }), fc.integer({ min: 0, max: N })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
+const range = fc
+  .tuple(fc.integer({ min: 0, max: N }), fc.integer({ min: 0, max: N }))
+  .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
 const ranges = fc.array(range, { maxLength: 8 });
 
 describe("RangeSet", () => {

@@ -38,8 +38,11 @@ import {
 
 export const STATE_FILE = "store.json";
 export const LOG_FILE = "store.log";
-/** Log records between checkpoints: bounds replay work and log size (~100 KB). */
-export const CHECKPOINT_EVERY = 200;
+/**
+ * Log records between checkpoints: bounds replay work and log size (~100 KB). The crash
+ * test lowers it with XENLAB_IMAGES_CHECKPOINT_EVERY to hit the checkpoint steps.
+ */
+export const CHECKPOINT_EVERY = Number(process.env.XENLAB_IMAGES_CHECKPOINT_EVERY) || 200;
 
 export interface LoadedState {
   state: StoreState;

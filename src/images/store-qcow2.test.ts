@@ -171,7 +171,11 @@ describe("image store without reflink (qcow2 overlays)", () => {
   });
 
   it("refuses to delete a template others depend on, naming them; --force deletes them all", () => {
-    expectRefused(() => removeImages(store, ["deb12"]), "has-dependents", /web1 \(a qcow2 overlay on deb12\)/);
+    expectRefused(
+      () => removeImages(store, ["deb12"]),
+      "has-dependents",
+      /web1 \(a qcow2 overlay on deb12\)/,
+    );
     const r = removeImages(store, ["deb12"], { force: true });
     expect(r.steps[0].kind).toBe("delete");
     expect(store.list().map((i) => i.name)).toEqual(["solo"]);

@@ -9,7 +9,17 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -17,7 +27,10 @@ export type Mounted = { ok: true; dir: string; cleanup: () => void } | { ok: fal
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
-  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? r.error.message : ""}`.trim() };
+  return {
+    ok: r.status === 0,
+    out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? r.error.message : ""}`.trim(),
+  };
 }
 
 /** A fresh XFS (reflink=1) of `sizeMiB` in a sparse loop file, mounted in a temp dir. */
@@ -72,7 +85,13 @@ export const REQUIRE_LOOP = process.env.XENLAB_REQUIRE_LOOP === "1";
  * Writes a sparse raw image of `size` bytes with `chunks` regions of non-zero,
  * deterministic bytes (`chunkBytes` each, spread evenly). Returns the data bytes written.
  */
-export function writeTemplate(path: string, size: number, chunks: number, chunkBytes: number, seed = 1): number {
+export function writeTemplate(
+  path: string,
+  size: number,
+  chunks: number,
+  chunkBytes: number,
+  seed = 1,
+): number {
   const fd = openSync(path, "wx");
   try {
     const buf = Buffer.alloc(chunkBytes);
@@ -118,12 +137,16 @@ export interface QemuInfo {
 }
 
 export function qemuInfo(path: string): QemuInfo {
-  return JSON.parse(execFileSync("qemu-img", ["info", "--output=json", "-U", path], { encoding: "utf8" })) as QemuInfo;
+  return JSON.parse(
+    execFileSync("qemu-img", ["info", "--output=json", "-U", path], { encoding: "utf8" }),
+  ) as QemuInfo;
 }
 
 /** `qemu-io -c "write -P <pattern> <off> <len>"` on a qcow2 or raw image. */
 export function qemuWrite(path: string, format: string, pattern: number, off: number, len: number): void {
-  execFileSync("qemu-io", ["-f", format, "-c", `write -P ${pattern} ${off} ${len}`, path], { stdio: "ignore" });
+  execFileSync("qemu-io", ["-f", format, "-c", `write -P ${pattern} ${off} ${len}`, path], {
+    stdio: "ignore",
+  });
 }
 
 /** Metadata bytes and file listing of a store: equal before and after = store unchanged. */
