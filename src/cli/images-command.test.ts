@@ -37,14 +37,20 @@ describe("xenlab images", () => {
   it("creates a store on import, says which clone method it uses, clones and lists usage", () => {
     const r = img("import", "--store", store, tmpl, "deb12");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/created image store .*: clones by qcow2 overlay \(reflink not available here: E\w+\)/);
-    expect(r.stdout).toMatch(/imported .* as template deb12: raw, 32.0 MiB virtual, by copy \(2.0 MiB written/);
+    expect(r.stdout).toMatch(
+      /created image store .*: clones by qcow2 overlay \(reflink not available here: E\w+\)/,
+    );
+    expect(r.stdout).toMatch(
+      /imported .* as template deb12: raw, 32.0 MiB virtual, by copy \(2.0 MiB written/,
+    );
     const c = img("clone", "-s", store, "deb12", "web1", "web2");
     expect(c.code).toBe(0);
     expect(c.stdout).toMatch(/web1, web2: 2 disks from deb12 as qcow2 overlays in [\d.]+ s/);
     const ls = img("ls", "-s", store);
     expect(ls.stdout).toMatch(/^NAME\s+KIND\s+FORMAT\s+VIRTUAL\s+ALLOCATED\s+SHARED\s+EXCLUSIVE/);
-    expect(ls.stdout).toMatch(/web1\s+disk\s+qcow2\s+32.0 MiB\s+2.3 MiB\s+2.0 MiB\s+256 KiB\s+deb12 \(backing\)/);
+    expect(ls.stdout).toMatch(
+      /web1\s+disk\s+qcow2\s+32.0 MiB\s+2.3 MiB\s+2.0 MiB\s+256 KiB\s+deb12 \(backing\)/,
+    );
     const json = JSON.parse(img("ls", "-s", store, "--json").stdout) as {
       method: string;
       images: { name: string; path: string; usage: { exclusive: number } }[];
@@ -63,13 +69,22 @@ describe("xenlab images", () => {
 
   it("refuses bad input with exit code 2, a clear message and no change", () => {
     const before = storeFingerprint(store);
-    expectRefusal(img("clone", "-s", store, "nope", "x"), /xenlab images clone: no image named nope \(the store has: deb12/);
+    expectRefusal(
+      img("clone", "-s", store, "nope", "x"),
+      /xenlab images clone: no image named nope \(the store has: deb12/,
+    );
     expectRefusal(img("clone", "-s", store, "deb12", "web1"), /an image named web1 already exists/);
-    expectRefusal(img("clone", "-s", store, "deb12", "x", "--size", "1MiB"), /at least deb12's 33554432 bytes/);
+    expectRefusal(
+      img("clone", "-s", store, "deb12", "x", "--size", "1MiB"),
+      /at least deb12's 33554432 bytes/,
+    );
     const gz = join(dir, "a.gz");
     writeFileSync(gz, Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.alloc(510)]));
     expectRefusal(img("import", "-s", store, gz, "g"), /not a disk image: it is a gzip archive/);
-    expectRefusal(img("rm", "-s", store, "deb12"), /deb12 cannot be deleted: .*web2 \(a qcow2 overlay on deb12\).*--force/);
+    expectRefusal(
+      img("rm", "-s", store, "deb12"),
+      /deb12 cannot be deleted: .*web2 \(a qcow2 overlay on deb12\).*--force/,
+    );
     expectRefusal(img("ls"), /--store <dir>/);
     expect(storeFingerprint(store)).toBe(before);
   });

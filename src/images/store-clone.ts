@@ -44,7 +44,7 @@ export interface CloneResult {
 
 function reflinkOrExplain(ctx: StoreContext, src: ImageRecord, path: string): void {
   try {
-    reflinkFile(ctx.path(src), path, ctx.sync);
+    reflinkFile(ctx.path(src), path, false);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new ImageStoreError(
@@ -88,9 +88,9 @@ function makeClone(
     reflinkOrExplain(ctx, src, path);
     if (size !== src.virtualSize) truncateSync(path, size);
   } else if (how === "qcow2-overlay") {
-    writeQcow2(path, { virtualSize: size, backing: { file: src.file, format: src.format }, sync: ctx.sync });
+    writeQcow2(path, { virtualSize: size, backing: { file: src.file, format: src.format }, sync: false });
   } else if (src.backing === null) {
-    copyFileSparse(ctx.path(src), path, { sync: ctx.sync, onProgress: opts.onProgress });
+    copyFileSparse(ctx.path(src), path, { sync: false, onProgress: opts.onProgress });
     if (size !== src.virtualSize) truncateSync(path, size);
   } else {
     const chain = chainOf(ctx, src).map((i) => ({ path: ctx.path(i), format: i.format }));
@@ -98,7 +98,7 @@ function makeClone(
     const onCluster = opts.onProgress
       ? (d: number, t: number) => opts.onProgress?.(d * cs, t * cs)
       : undefined;
-    mergeChain({ chain, depth: chain.length, out: path, virtualSize: size, sync: ctx.sync, onCluster });
+    mergeChain({ chain, depth: chain.length, out: path, virtualSize: size, sync: false, onCluster });
   }
 }
 
@@ -189,7 +189,7 @@ export function snapshotImage(store: ImageStore, disk: string, snap: string): Im
       writeQcow2(path, {
         virtualSize: d.virtualSize,
         backing: { file: d.file, format: d.format },
-        sync: ctx.sync,
+        sync: false,
       }),
     );
     tx.put.push(s, { ...d, file, format: "qcow2", backing: full, madeBy: "qcow2-overlay" });
@@ -226,7 +226,7 @@ export function revertImage(store: ImageStore, disk: string, snap: string): Imag
         writeQcow2(path, {
           virtualSize: s.virtualSize,
           backing: { file: s.file, format: s.format },
-          sync: ctx.sync,
+          sync: false,
         }),
       );
       next = {

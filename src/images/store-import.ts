@@ -43,7 +43,7 @@ export function importImage(
     const file = tx.stage(probed.format, (path) => {
       if (ctx.method === "reflink") {
         try {
-          reflinkFile(src, path, ctx.sync);
+          reflinkFile(src, path, false);
           how = "reflink";
           return;
         } catch {
@@ -53,7 +53,7 @@ export function importImage(
       ensureSpace(ctx.root, probed.allocated, `importing ${src}`);
       let halfway = false;
       const r = copyFileSparse(src, path, {
-        sync: ctx.sync,
+        sync: false,
         onProgress: (done, total) => {
           opts.onProgress?.(done, total);
           if (!halfway && done * 2 >= total) {

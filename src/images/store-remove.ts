@@ -115,7 +115,7 @@ function mergeStep(store: ImageStore, snapshot: string, into: string): void {
         backingName: below?.file,
         out: path,
         virtualSize: c.virtualSize,
-        sync: ctx.sync,
+        sync: false,
       }),
     );
     tx.put.push({ ...c, file, format: "qcow2", backing: s.backing, madeBy: "merge" });

@@ -2,7 +2,9 @@
  * Transactions of the image store, and recovery.
  *
  * Protocol (every mutating operation, under the store lock):
- *   1. stage: new image files are written under staging/ and fsynced;
+ *   1. stage: new image files are written under staging/, then made durable together
+ *      (one file: fsync it and staging/; several: one syncfs of the file system, which
+ *      costs one flush instead of one per file, so a 50-disk clone is one flush);
  *   2. commit: one log record (images put and deleted) is appended and fdatasynced;
  *   3. finish: staged files are renamed into images/, qcow2 headers whose backing image
  *      got a new file are rewritten, files no longer referenced are unlinked.
@@ -14,10 +16,11 @@
  * only truth, so recovery needs no record of what was in flight: an operation is either
  * done or not done.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { fsyncDir } from "./durable-file.js";
+import { fsyncDir, fsyncPath } from "./durable-file.js";
 import { faultPoint } from "./fault-points.js";
 import { openQcow2Info } from "./qcow2-reader.js";
 import { rewriteBacking } from "./qcow2-rebase.js";
@@ -72,13 +75,25 @@ export class Txn {
     for (const f of this.staged) rmSync(join(this.root, STAGING_DIR, f), { force: true });
   }
 
+  /** fsync of the staged files and staging/ (one), or one syncfs (several). */
+  private makeStagedDurable(): void {
+    const dir = join(this.root, STAGING_DIR);
+    if (this.staged.length > 1) {
+      // coreutils `sync -f` is syncfs(2), which Node does not expose.
+      const r = spawnSync("sync", ["-f", dir], { stdio: "ignore" });
+      if (r.status === 0) return;
+    }
+    for (const f of this.staged) fsyncPath(join(dir, f));
+    fsyncDir(dir);
+  }
+
   get empty(): boolean {
     return this.put.length === 0 && this.del.length === 0;
   }
 
   commit(loaded: LoadedState): void {
     faultPoint(`${this.op}:before-commit`);
-    if (this.sync && this.staged.length > 0) fsyncDir(join(this.root, STAGING_DIR));
+    if (this.sync && this.staged.length > 0) this.makeStagedDurable();
     const rec = {
       seq: loaded.state.seq + 1,
       op: this.op,

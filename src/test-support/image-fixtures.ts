@@ -11,7 +11,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   closeSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -22,8 +21,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type LoopFs, mountLoopFs } from "../images/loop-fs.js";
 
-export type Mounted = { ok: true; dir: string; cleanup: () => void } | { ok: false; reason: string };
+export type Mounted = LoopFs;
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
@@ -35,28 +35,7 @@ function run(cmd: string, args: string[]): { ok: boolean; out: string } {
 
 /** A fresh XFS (reflink=1) of `sizeMiB` in a sparse loop file, mounted in a temp dir. */
 export function mountXfsReflink(sizeMiB = 512): Mounted {
-  if (process.getuid?.() !== 0) return { ok: false, reason: "not running as root (mount needs root)" };
-  const base = mkdtempSync(join("/var/tmp", "xenlab-xfs-"));
-  const img = join(base, "fs.img");
-  const dir = join(base, "mnt");
-  mkdirSync(dir);
-  const fail = (reason: string): Mounted => {
-    rmSync(base, { recursive: true, force: true });
-    return { ok: false, reason };
-  };
-  execFileSync("truncate", ["-s", `${sizeMiB}M`, img]);
-  const mk = run("mkfs.xfs", ["-q", "-m", "reflink=1", img]);
-  if (!mk.ok) return fail(`mkfs.xfs failed: ${mk.out}`);
-  const m = run("mount", ["-o", "loop", img, dir]);
-  if (!m.ok) return fail(`cannot loop-mount an XFS image here (no loop devices?): ${m.out}`);
-  return {
-    ok: true,
-    dir,
-    cleanup: () => {
-      run("umount", [dir]);
-      rmSync(base, { recursive: true, force: true });
-    },
-  };
+  return mountLoopFs("xfs-reflink", sizeMiB);
 }
 
 /** A small tmpfs (for "not enough space" tests). */
