@@ -263,6 +263,35 @@ describe("kill -9 at every step leaves the store done or not done (qcow2 store)"
   });
 });
 
+describe("the pause hook, the lock and a stale lock", () => {
+  it("a paused command holds the lock; another is refused naming it; once killed its lock is taken over", async () => {
+    const root = join(dir, "paused");
+    cpSync(baseQcow2, root, { recursive: true });
+    const child = spawn(process.execPath, [CLI, "images", "clone", "--store", root, "tmpl", "p1"], {
+      env: { ...process.env, XENLAB_IMAGES_FAULT: "clone:staged:pause" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const closed = new Promise((res) => child.on("close", res));
+    await new Promise<void>((res) => {
+      let text = "";
+      child.stderr.on("data", (d) => {
+        text += String(d);
+        if (text.includes("paused at clone:staged")) res();
+      });
+    });
+    const other = await runCli(["snapshot", "--store", root, "d1", "x"], "", undefined, {
+      XENLAB_IMAGES_LOCK_WAIT_MS: "300",
+    });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(new RegExp(`the store is in use by process ${child.pid}`));
+    child.kill("SIGKILL");
+    await closed;
+    const r = checkStore(root);
+    expect(r.actions.some((a) => /removed \w+\.qcow2 from staging/.test(a))).toBe(true);
+    expect(verifyConsistent(root, baseQcow2)).toEqual(BEFORE);
+  });
+});
+
 describe("kill -9 at random moments", () => {
   it("a 30-disk clone is all or nothing, whenever it is killed", async () => {
     // One unkilled run measures how long the command takes here (T); the kills then fall

@@ -5,6 +5,7 @@
  * with its holes kept. Import always copies data that is not yet in the store; that is its
  * job, so this is not the "silent full copy" a clone must never do.
  */
+import { rmSync } from "node:fs";
 import { faultPoint } from "./fault-points.js";
 import { ImageStoreError } from "./image-errors.js";
 import { probeImageFile } from "./image-probe.js";
@@ -48,6 +49,7 @@ export function importImage(
           return;
         } catch {
           // The source is on another file system: copy it (import's job).
+          rmSync(path, { force: true });
         }
       }
       ensureSpace(ctx.root, probed.allocated, `importing ${src}`);

@@ -37,8 +37,11 @@ function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** How long to wait for a live holder; XENLAB_IMAGES_LOCK_WAIT_MS overrides (tests). */
+const DEFAULT_WAIT_MS = Number(process.env.XENLAB_IMAGES_LOCK_WAIT_MS) || 10_000;
+
 /** Takes the lock at `path`; returns the release function. */
-export function acquireLock(path: string, waitMs = 10_000): () => void {
+export function acquireLock(path: string, waitMs = DEFAULT_WAIT_MS): () => void {
   const me = `${process.pid} ${startTime(process.pid) ?? "?"}\n`;
   const deadline = Date.now() + waitMs;
   for (;;) {

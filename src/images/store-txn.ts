@@ -182,6 +182,14 @@ export function reconcile(root: string, state: StoreState, repair: boolean, sync
   fixBackingNames(root, state, () => true, sync, r.actions, repair);
   for (const f of readdirSync(imagesDir)) {
     if (byFile.has(f)) continue;
+    const probe = /^\.reflink-probe-(\d+)/.exec(f);
+    if (probe) {
+      if (!pidAlive(Number(probe[1]))) {
+        r.actions.push(`removed images/${f} (a reflink probe left by process ${probe[1]}, which is gone)`);
+        if (repair) rmSync(join(imagesDir, f), { force: true });
+      }
+      continue;
+    }
     if (!OUR_FILE.test(f)) {
       r.problems.push(`images/${f} is not a file this store made; move it out of the store`);
       continue;
@@ -191,7 +199,7 @@ export function reconcile(root: string, state: StoreState, repair: boolean, sync
   }
   for (const f of readdirSync(root)) {
     const lockLeft = /^store\.lock\.(\d+)$/.exec(f);
-    const temp = /^store\.json\.tmp-(\d+)$/.exec(f) ?? /^\.reflink-probe-(\d+)/.exec(f);
+    const temp = /^store\.json\.tmp-(\d+)$/.exec(f);
     const m = lockLeft ?? temp;
     if (m && !pidAlive(Number(m[1]))) {
       r.actions.push(`removed ${f} (left by process ${m[1]}, which is gone)`);
