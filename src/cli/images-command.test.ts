@@ -1,5 +1,5 @@
 /** `xenlab images ...` end to end through the built CLI (qcow2 store under /var/tmp). */
-import { rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, xenlab } from "../test-support/cli-harness.js";
@@ -32,6 +32,13 @@ describe("xenlab images", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Examples?:\n\s+\$ xenlab images /);
     }
+  });
+
+  it("creates no store when the first import is refused", () => {
+    const gz = join(dir, "first.gz");
+    writeFileSync(gz, Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.alloc(510)]));
+    expectRefusal(img("import", "--store", join(dir, "never"), gz, "g"), /gzip archive/);
+    expect(existsSync(join(dir, "never"))).toBe(false);
   });
 
   it("creates a store on import, says which clone method it uses, clones and lists usage", () => {

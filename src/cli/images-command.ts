@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ImageStoreError } from "../images/image-errors.js";
+import { probeImageFile } from "../images/image-probe.js";
 import { formatBytes, ImageStore, type MethodChoice } from "../images/image-store.js";
 import { storeUsage } from "../images/image-usage.js";
 import { checkStore } from "../images/store-check.js";
@@ -141,13 +142,16 @@ Examples:
           if (flags.format !== undefined && flags.format !== "raw" && flags.format !== "qcow2") {
             throw new UsageError(`--format: expected raw or qcow2, got "${flags.format}"`);
           }
+          const format = flags.format as "raw" | "qcow2" | undefined;
+          // Check the file before creating a store for it, so a refusal leaves nothing behind.
+          if (!ImageStore.isStore(root)) probeImageFile(file, format);
           const store = ImageStore.isStore(root)
             ? ImageStore.open(root)
             : createStore(root, methodChoice(flags.method));
           const bar = progressLine(`importing ${name}`, tty());
           const t0 = performance.now();
           const r = importImage(store, file, name, {
-            format: flags.format as "raw" | "qcow2" | undefined,
+            format,
             kind: flags.disk ? "disk" : "template",
             onProgress: (d, t) => bar.update(d, t),
           });

@@ -154,6 +154,20 @@ describe("image store without reflink (qcow2 overlays)", () => {
     expect(qemuImg(["compare", "-f", "qcow2", "-F", "qcow2", path("web1"), path("solo")]).code).toBe(0);
   });
 
+  it("imports a qcow2 template and clones it as an overlay with backing format qcow2", () => {
+    const q = join(dir, "deb12.qcow2");
+    qemuImg(["convert", "-f", "raw", "-O", "qcow2", tmpl, q]);
+    const r = importImage(store, q, "deb12q", { format: "qcow2" });
+    expect(r.image.format).toBe("qcow2");
+    expect(r.image.virtualSize).toBe(64 * MiB);
+    cloneImage(store, "deb12q", ["webq"]);
+    verifyOverlay("webq", "deb12q");
+    expect(qemuInfo(path("webq"))["backing-filename-format"]).toBe("qcow2");
+    expect(qemuImg(["compare", "-f", "raw", "-F", "qcow2", tmpl, path("webq")]).code).toBe(0);
+    expect(() => importImage(store, tmpl, "rawasq", { format: "qcow2" })).toThrow(/no qcow2 magic/);
+    removeImages(store, ["deb12q"], { force: true });
+  });
+
   it("refuses bad requests with a clear error and leaves the store unchanged", () => {
     expectRefused(() => cloneImage(store, "deb12", ["web2"]), "exists", /already exists/);
     expectRefused(() => cloneImage(store, "nope", ["x1"]), "not-found", /no image named nope/);
