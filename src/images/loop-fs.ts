@@ -3,7 +3,8 @@
  * benchmark: XFS with reflink=1 (xfsprogs' mkfs.xfs) or ext4 (e2fsprogs' mkfs.ext4),
  * mounted with `mount -o loop` in a fresh temporary folder. Needs root and a free loop
  * device; when either is missing the result says why ({ ok: false, reason }) so the caller
- * can report it instead of passing silently. `cleanup` unmounts and deletes everything.
+ * can report it instead of passing silently. `cleanup` unmounts and deletes everything; it
+ * also runs when the process exits, so a mount never outlives its test or benchmark.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +18,16 @@ function run(cmd: string, args: string[]): { ok: boolean; out: string } {
     ok: r.status === 0,
     out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? r.error.message : ""}`.trim(),
   };
+}
+
+/** Whether loop mounts can work here (root, a free loop device, the mkfs tools). */
+export function loopAvailable(): { ok: true } | { ok: false; reason: string } {
+  if (process.getuid?.() !== 0) return { ok: false, reason: "not running as root (mount needs root)" };
+  const l = run("losetup", ["-f"]);
+  if (!l.ok) return { ok: false, reason: `no free loop device: ${l.out}` };
+  const x = run("sh", ["-c", "command -v mkfs.xfs"]);
+  if (!x.ok) return { ok: false, reason: "mkfs.xfs is not installed (apt-get install xfsprogs)" };
+  return { ok: true };
 }
 
 /** Makes and mounts a `kind` file system of `sizeMiB` (sparse) under `parent`. */
@@ -39,12 +50,14 @@ export function mountLoopFs(kind: "xfs-reflink" | "ext4", sizeMiB: number, paren
   if (!mk.ok) return fail(`mkfs for ${kind} failed: ${mk.out}`);
   const m = run("mount", ["-o", "loop", img, dir]);
   if (!m.ok) return fail(`cannot loop-mount a ${kind} file system here (no loop device?): ${m.out}`);
-  return {
-    ok: true,
-    dir,
-    cleanup: () => {
-      run("umount", [dir]);
-      rmSync(base, { recursive: true, force: true });
-    },
+  let mounted = true;
+  const cleanup = (): void => {
+    if (!mounted) return;
+    mounted = false;
+    process.off("exit", cleanup);
+    run("umount", [dir]);
+    rmSync(base, { recursive: true, force: true });
   };
+  process.on("exit", cleanup);
+  return { ok: true, dir, cleanup };
 }
