@@ -1,5 +1,6 @@
 /** Every benchmark in the project, one per line (features append theirs). */
 import type { Bench } from "./bench-types.js";
+import { imagesDeploy } from "./images-deploy.bench.js";
 import { kernelHold, kernelHoldBaseline } from "./kernel-hold.bench.js";
 import { pciEcamRead, vtdTranslate } from "./pcie.bench.js";
 import { planConsolidationBench } from "./plan-consolidation.bench.js";
@@ -7,14 +8,15 @@ import { schedCredit } from "./sched-credit.bench.js";
 import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } from "./xenstore.bench.js";
 
 export const BENCHES: readonly Bench[] = [
+  imagesDeploy,
   kernelHold,
   kernelHoldBaseline,
   pciEcamRead,
   vtdTranslate,
+  planConsolidationBench,
   schedCredit,
   xenstoreDirectory,
   xenstoreRead,
   xenstoreWatchFanout,
   xenstoreWrite,
-  planConsolidationBench,
 ];

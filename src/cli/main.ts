@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
+import { registerImagesCommand } from "./images-command.js";
 import { registerPciCommand } from "./pci-command.js";
 import { registerPlanCommand } from "./plan-command.js";
 import { registerRunCommand } from "./run-command.js";
@@ -23,6 +24,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerXenstoredCommand,
   registerPciCommand,
   registerPlanCommand,
+  registerImagesCommand,
 ];
 
 export function buildProgram(): Command {
@@ -55,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT_OK;
+    // A command may report a non-fatal failure by setting process.exitCode (images check).
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (e) {
     return reportFailure(e, argv.includes("--debug"), (s) => process.stderr.write(s));
   }
