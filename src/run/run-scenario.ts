@@ -10,6 +10,7 @@
 import { Kernel } from "../kernel/kernel.js";
 import { InputError } from "../scenario/input-issues.js";
 import type { ScenarioSpec } from "../scenario/scenario-schema.js";
+import { DatacenterPart } from "./datacenter-part.js";
 import type { ModelPart } from "./model-part.js";
 import { RESULTS_SCHEMA_VERSION, type ResultsRecord } from "./results.js";
 import { StationsPart } from "./stations-part.js";
@@ -33,6 +34,7 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ResultsR
   const samplePeriod = spec.outputs.sample_period ?? Math.max(1, Math.round(spec.duration / SERIES_POINTS));
   const parts: ModelPart[] = [];
   if (spec.stations.length > 0) parts.push(new StationsPart(spec.stations, samplePeriod));
+  if (spec.datacenter !== null) parts.push(new DatacenterPart(spec.datacenter, spec.duration));
   for (const p of parts) p.start(k);
 
   const sampler = k.timer((kk) => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { resolveDatacenter } from "./datacenter-schema.js";
 import { InputError, type InputIssue, type PathSegment } from "./input-issues.js";
 import { scenarioJsonSchema } from "./json-schema.js";
 import { byPosition, parseWithSchema, readInputFile } from "./load-yaml.js";
@@ -37,9 +38,10 @@ export function loadScenarioText(text: string, file: string, path: string | null
   if (s.duration <= 0) at(["duration"], "expected a duration > 0");
   if (s.warmup >= s.duration && s.duration > 0)
     at(["warmup"], "expected a warm-up shorter than the duration");
-  if (s.stations.length === 0 && s.hosts.length === 0) {
-    at([], "nothing to simulate: add stations or hosts", "missing");
+  if (s.stations.length === 0 && s.hosts.length === 0 && s.datacenter === undefined) {
+    at([], "nothing to simulate: add stations, hosts or a datacenter", "missing");
   }
+  const datacenter = s.datacenter === undefined ? null : resolveDatacenter(s.datacenter, path, at);
   const stations = expand(s.stations, ["stations"], at);
   const hosts = expand(s.hosts, ["hosts"], at);
   const imports = importDomains(s, path, at, found);
@@ -54,6 +56,7 @@ export function loadScenarioText(text: string, file: string, path: string | null
     stations: stations as StationSpec[],
     hosts: hosts as HostSpec[],
     domains,
+    datacenter,
     outputs: s.outputs,
     file: path,
   };

@@ -3,12 +3,14 @@
  * source: it validates files, types the loaded scenario, and is exported as JSON Schema
  * (`xenlab schema`, `schemas/scenario.schema.json`) for editors.
  *
- * What runs today: `stations` (open queueing stations on the kernel). `hosts` and
+ * What runs today: `stations` (open queueing stations on the kernel) and `datacenter` (the
+ * fluid data-centre tier with dynamic consolidation, datacenter-schema.ts). `hosts` and
  * `domains` are the format of the Xen host model; `xenlab run` says plainly when a
  * scenario needs a model that is not built yet.
  */
 import * as z from "zod";
 import { parseCpuList } from "./cpulist.js";
+import { Datacenter, type DatacenterSpec } from "./datacenter-schema.js";
 import {
   Arrivals,
   Count,
@@ -150,6 +152,8 @@ export const Scenario = z.strictObject({
   stations: z.array(Station).default([]),
   hosts: z.array(Host).default([]),
   domains: z.array(Domain).default([]),
+  /** A data centre on the fluid tier under a consolidation policy (datacenter-schema.ts). */
+  datacenter: Datacenter.optional(),
   outputs: Outputs,
 });
 
@@ -189,6 +193,8 @@ export interface ScenarioSpec {
   stations: StationSpec[];
   hosts: HostSpec[];
   domains: DomainSpec[];
+  /** The fluid data centre, or null. */
+  datacenter: DatacenterSpec | null;
   outputs: z.output<typeof Outputs>;
   /** The file it was loaded from, or null for an embedded scenario. */
   file: string | null;

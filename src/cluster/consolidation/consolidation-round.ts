@@ -22,7 +22,7 @@
  */
 import type { FluidDatacenter } from "../fluid/fluid-datacenter.js";
 import type { OverloadDetector } from "./overload-detection.js";
-import { type DemandOf, PlanState, Placer } from "./placement.js";
+import { type DemandOf, Placer, PlanState } from "./placement.js";
 import type { VmSelector } from "./vm-selection.js";
 
 export interface Migration {
@@ -45,7 +45,12 @@ export class ConsolidationRound {
   private readonly overloaded: number[] = [];
   private readonly toMigrate: number[] = [];
   private readonly demandNow: DemandOf;
-  readonly stats: RoundStats = { overloaded: 0, fromOverloaded: 0, fromUnderloaded: 0, underloadedDrained: 0 };
+  readonly stats: RoundStats = {
+    overloaded: 0,
+    fromOverloaded: 0,
+    fromUnderloaded: 0,
+    underloadedDrained: 0,
+  };
 
   constructor(
     private readonly dc: FluidDatacenter,
@@ -139,7 +144,8 @@ export class ConsolidationRound {
         migrations.push({ vm: v, target });
       }
       if (!ok) {
-        for (let i = migrations.length - 1; i >= start; i--) plan.remove(migrations[i].target, migrations[i].vm);
+        for (let i = migrations.length - 1; i >= start; i--)
+          plan.remove(migrations[i].target, migrations[i].vm);
         migrations.length = start;
         continue;
       }

@@ -94,7 +94,12 @@ export class DatacenterSim {
       started = migrations.length;
       if (started > 0) this.startMigrations(k, migrations);
     }
-    this.samples.push({ timeS: t / NS, activeHosts: dc.activeHosts(), powerW: dc.totalPower(), migrationsStarted: started });
+    this.samples.push({
+      timeS: t / NS,
+      activeHosts: dc.activeHosts(),
+      powerW: dc.totalPower(),
+      migrationsStarted: started,
+    });
     if (!last) this.tick?.setAt(Math.min(t + this.intervalNs, this.durationNs));
   };
 

@@ -15,7 +15,13 @@
  * @param y m responses
  * @param scratch at least (k + 1) * (k + 2) doubles
  */
-export function rSquared(x: Float64Array, y: Float64Array, m: number, k: number, scratch: Float64Array): number {
+export function rSquared(
+  x: Float64Array,
+  y: Float64Array,
+  m: number,
+  k: number,
+  scratch: Float64Array,
+): number {
   const p = k + 1;
   if (m - p <= 0) return Number.NaN;
   // Augmented matrix A = [X'X | X'y], p rows x (p + 1) columns, intercept as column 0.

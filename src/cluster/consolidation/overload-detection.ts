@@ -45,7 +45,10 @@ export class OverloadDetector {
   private readonly s1 = new Float64Array(VM_HISTORY_LENGTH);
   private readonly s2 = new Float64Array(VM_HISTORY_LENGTH);
   private readonly y = new Float64Array(LR_WINDOW);
-  private readonly fitScratch: FitScratch = { w: new Float64Array(LR_WINDOW), res: new Float64Array(LR_WINDOW) };
+  private readonly fitScratch: FitScratch = {
+    w: new Float64Array(LR_WINDOW),
+    res: new Float64Array(LR_WINDOW),
+  };
   private readonly line: LineFit = { intercept: 0, slope: 0 };
   // Per-host sums over a member list, reused while the list is unchanged (same stamp).
   private readonly baseHist: Float64Array;
@@ -101,7 +104,8 @@ export class OverloadDetector {
       return demand > c.fallbackThreshold;
     }
     // CloudSim getMaximumVmMigrationTime: the biggest VM's memory over the host's migration bandwidth.
-    const longest = this.memoryNow / ((this.dc.bandwidth[h] * this.dc.options.migrationBandwidthFraction) / 8);
+    const longest =
+      this.memoryNow / ((this.dc.bandwidth[h] * this.dc.options.migrationBandwidthFraction) / 8);
     const ahead = Math.ceil(longest / c.intervalSeconds);
     const predicted = (this.line.intercept + this.line.slope * (LR_WINDOW + ahead)) * c.parameter;
     return predicted >= 1;

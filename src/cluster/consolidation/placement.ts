@@ -92,7 +92,8 @@ export class Placer {
   /** Caches what stays fixed during a round: each host's power at its last-update utilisation. */
   beginRound(): void {
     const dc = this.dc;
-    for (let h = 0; h < dc.hosts; h++) this.powerNow[h] = dc.power[h].power(staleUtil(dc.utilMips[h], dc.capacity[h]));
+    for (let h = 0; h < dc.hosts; h++)
+      this.powerNow[h] = dc.power[h].power(staleUtil(dc.utilMips[h], dc.capacity[h]));
   }
 
   /**

@@ -54,7 +54,10 @@ export const HOST_MODELS: readonly HostModel[] = [
     mipsPerCore: 1860,
     memory: 4096 * MB,
     bandwidth: 1e9,
-    power: new SpecPowerModel("hp-proliant-ml110-g4", [86, 89.4, 92.6, 96, 99.5, 102, 106, 108, 112, 114, 117]),
+    power: new SpecPowerModel(
+      "hp-proliant-ml110-g4",
+      [86, 89.4, 92.6, 96, 99.5, 102, 106, 108, 112, 114, 117],
+    ),
     source: "CloudSim PowerModelSpecPowerHpProLiantMl110G4Xeon3040; SPECpower res2011q1 20110127-00342",
   },
   {
@@ -64,7 +67,10 @@ export const HOST_MODELS: readonly HostModel[] = [
     mipsPerCore: 2660,
     memory: 4096 * MB,
     bandwidth: 1e9,
-    power: new SpecPowerModel("hp-proliant-ml110-g5", [93.7, 97, 101, 105, 110, 116, 121, 125, 129, 133, 135]),
+    power: new SpecPowerModel(
+      "hp-proliant-ml110-g5",
+      [93.7, 97, 101, 105, 110, 116, 121, 125, 129, 133, 135],
+    ),
     source: "CloudSim PowerModelSpecPowerHpProLiantMl110G5Xeon3075; SPECpower res2011q1 20110124-00339",
   },
 ];

@@ -440,7 +440,8 @@ export class FluidDatacenter {
     const bound = this.req;
     for (let i = 0; i < n; i++) {
       const v = entryVm(list[i]);
-      const capMips = this.vmCapPercent[v] > 0 ? (this.vmCapPercent[v] / 100) * core : Number.POSITIVE_INFINITY;
+      const capMips =
+        this.vmCapPercent[v] > 0 ? (this.vmCapPercent[v] / 100) * core : Number.POSITIVE_INFINITY;
       let b = Math.min(bound[i], capMips, this.vmVcpus[v] * core);
       if (this.role[i] === ROLE_OUT) b *= MIGRATION_SOURCE_FACTOR;
       else if (this.role[i] === ROLE_IN) b *= MIGRATION_TARGET_FACTOR;
@@ -571,7 +572,8 @@ class FluidAccounts {
       slav,
       esv: energyKwh * slav,
       hostShutdowns: this.shutdowns,
-      meanSecondsBeforeShutdown: this.shutdowns > 0 ? this.secondsBeforeShutdown / this.shutdowns : Number.NaN,
+      meanSecondsBeforeShutdown:
+        this.shutdowns > 0 ? this.secondsBeforeShutdown / this.shutdowns : Number.NaN,
       overallShortfall:
         this.requestedMipsS > 0 ? (this.requestedMipsS - this.allocatedMipsS) / this.requestedMipsS : 0,
       averageShortfall: this.shortfallSamples > 0 ? this.shortfallFractionSum / this.shortfallSamples : 0,

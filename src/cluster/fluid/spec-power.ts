@@ -24,7 +24,8 @@ export class SpecPowerModel {
     if (watts.length !== SPEC_POWER_POINTS) {
       throw new RangeError(`${name}: a SPECpower table has ${SPEC_POWER_POINTS} points, got ${watts.length}`);
     }
-    for (const x of watts) if (!(x >= 0 && Number.isFinite(x))) throw new RangeError(`${name}: bad watts ${x}`);
+    for (const x of watts)
+      if (!(x >= 0 && Number.isFinite(x))) throw new RangeError(`${name}: bad watts ${x}`);
     this.w = Float64Array.from(watts);
   }
 
@@ -61,7 +62,12 @@ export class SpecPowerModel {
  * counts as switched off for the whole period: 0 J (CloudSim models no boot time or energy).
  * @returns joules
  */
-export function energyLinearInterpolation(model: SpecPowerModel, uFrom: number, uTo: number, seconds: number): number {
+export function energyLinearInterpolation(
+  model: SpecPowerModel,
+  uFrom: number,
+  uTo: number,
+  seconds: number,
+): number {
   if (uFrom === 0) return 0;
   const p0 = model.power(uFrom);
   const p1 = model.power(uTo);
