@@ -42,11 +42,9 @@ const CustomHostModel = z.strictObject({
   memory: Size,
   bandwidth: Bitrate,
   /** Power in W at 0, 10, ..., 100 % utilisation (a SPECpower table). */
-  power: z
-    .array(z.number().nonnegative())
-    .length(SPEC_POWER_POINTS, {
-      error: `expected ${SPEC_POWER_POINTS} power values (W at 0%, 10%, ..., 100%)`,
-    }),
+  power: z.array(z.number().nonnegative()).length(SPEC_POWER_POINTS, {
+    error: `expected ${SPEC_POWER_POINTS} power values (W at 0%, 10%, ..., 100%)`,
+  }),
 });
 
 const HostGroup = z.strictObject({

@@ -179,7 +179,7 @@ export class Placer {
 /** CloudSim's utilisation for `host.getPower()`: (1, 1.01) reads as 1. */
 function staleUtil(mips: number, cap: number): number {
   const u = mips / cap;
-  return u > 1 ? 1 : u;
+  return Math.min(u, 1);
 }
 
 export const INITIAL_PLACEMENTS = ["pabfd", "first-fit"] as const;

@@ -506,7 +506,7 @@ export class FluidDatacenter {
 function utilFraction(mips: number, capacity: number): number {
   const u = mips / capacity;
   if (u > 1 && u < UTIL_ROUNDING_SLACK) return 1;
-  return u > 1 ? 1 : u;
+  return Math.min(u, 1);
 }
 
 export interface FluidMetrics {

@@ -53,12 +53,12 @@ export function cloudsimShare(
 ): number {
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const capped = request[i] > coreMips ? coreMips : request[i];
+    const capped = Math.min(request[i], coreMips);
     total += role[i] === ROLE_IN ? capped * MIGRATION_TARGET_FACTOR : capped;
   }
   if (total <= capacity) {
     for (let i = 0; i < n; i++) {
-      const capped = request[i] > coreMips ? coreMips : request[i];
+      const capped = Math.min(request[i], coreMips);
       const r = role[i];
       alloc[i] =
         r === ROLE_OUT
@@ -71,7 +71,7 @@ export function cloudsimShare(
   }
   const scale = capacity / total;
   for (let i = 0; i < n; i++) {
-    const capped = request[i] > coreMips ? coreMips : request[i];
+    const capped = Math.min(request[i], coreMips);
     const r = role[i];
     // CloudSim floors each oversubscribed allocation (VmSchedulerTimeSharedOverSubscription).
     alloc[i] = Math.floor(
