@@ -4,7 +4,9 @@
  * wires them to commander and turns failures into exit codes (see exit-codes.ts).
  */
 import { Command } from "commander";
+import { registerConsolidationCommand } from "./consolidation-command.js";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
+import { registerPlanetLabCommand } from "./planetlab-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerValidateCommand } from "./validate-command.js";
@@ -15,6 +17,8 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRunCommand,
   registerValidateCommand,
   registerSchemaCommand,
+  registerConsolidationCommand,
+  registerPlanetLabCommand,
 ];
 
 export function buildProgram(): Command {

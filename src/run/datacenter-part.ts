@@ -23,6 +23,11 @@ export function datacenterConfig(spec: DatacenterSpec, duration: number): Datace
   const w = spec.workload;
   const traces =
     w.type === "planetlab" ? readPlanetLabDay(w.dir, w.maxVms).traces : TraceSet.fromRows(w.traces, w.period);
+  return configWithTraces(spec, traces, duration);
+}
+
+/** A runnable configuration from a spec and traces already read. */
+export function configWithTraces(spec: DatacenterSpec, traces: TraceSet, duration: number): DatacenterConfig {
   return {
     hosts: spec.hosts,
     vmTypes: spec.vmTypes,

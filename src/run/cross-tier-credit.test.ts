@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { loadScenarioText } from "../scenario/load-scenario.js";
+import { fluidCreditPrediction, workloadDemandCores } from "./cross-tier-credit.js";
+
+describe("fluid Credit prediction for a discrete-tier scenario", () => {
+  it("turns workloads into long-run demand in cores", () => {
+    expect(workloadDemandCores({ type: "hog" }, 2)).toBe(2);
+    expect(workloadDemandCores({ type: "idle" }, 4)).toBe(0);
+    expect(
+      workloadDemandCores({ type: "periodic", period: 10e6, run: 1e6, offset: 0, jitter: 0 }, 1),
+    ).toBeCloseTo(0.1, 12);
+    expect(
+      workloadDemandCores(
+        {
+          type: "requests",
+          arrivals: { type: "poisson", rate: 800 },
+          service: { type: "exponential", mean: 1e6 },
+        },
+        1,
+      ),
+    ).toBeCloseTo(0.8, 12);
+  });
+
+  it("predicts per-domain CPU time from weights, caps and vCPUs: 2 pCPUs, hogs 512/256/256-capped-25%", () => {
+    const spec = loadScenarioText(
+      `name: credit-check
+duration: 11s
+warmup: 1s
+hosts: [{ name: h0, topology: { cores: 2 } }]
+domains:
+  - { name: heavy, vcpus: 2, cpu_weight: 512, workload: { type: hog } }
+  - { name: light, vcpus: 1, cpu_weight: 256, workload: { type: hog } }
+  - { name: capped, vcpus: 1, cpu_weight: 256, cap: 25, workload: { type: hog } }
+  - { name: audio, vcpus: 1, workload: { type: periodic, period: 10ms, run: 1ms } }
+`,
+      "c.yaml",
+    );
+    // Bounds: heavy 2, light 1, capped 0.25, audio 0.1; capacity 2. audio and capped keep their
+    // bounds (0.35), heavy and light split 1.65 by weight 2:1 -> 1.1 and 0.55.
+    const p = fluidCreditPrediction(spec, "h0");
+    expect(p.map((d) => d.domain)).toEqual(["heavy", "light", "capped", "audio"]);
+    const cores = p.map((d) => d.cores);
+    expect(cores[0]).toBeCloseTo(1.1, 12);
+    expect(cores[1]).toBeCloseTo(0.55, 12);
+    expect(cores[2]).toBeCloseTo(0.25, 12);
+    expect(cores[3]).toBeCloseTo(0.1, 12);
+    expect(p[0].cpuSeconds).toBeCloseTo(11, 12); // over the 10 s after warm-up
+  });
+});
