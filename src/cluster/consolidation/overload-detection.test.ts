@@ -36,7 +36,7 @@ describe("overload detection", () => {
   });
 
   it("MAD: six 0.5s, six 0.7s and a latest 0.8 have median 0.7 and MAD 0.1: s = 2.5 flags 0.8 > 0.75", () => {
-    const row = Array.from({ length: 14 }, (_, k) => (k % 2 === 0 ? 0.5 : 0.7));
+    const row: number[] = Array.from({ length: 14 }, (_, k) => (k % 2 === 0 ? 0.5 : 0.7));
     row[13] = 0.8; // the latest demand
     const dc = fixture([G5], [vmType(5320)], [row], [0], 13);
     expect(new OverloadDetector(dc, config("mad", 2.5)).isOverloaded(0, [0])).toBe(true);
