@@ -4,10 +4,11 @@
  * the paper's published median (Beloglazov and Buyya 2012 report medians over their ten
  * days). `xenlab consolidation compare` is the command line around it.
  */
+
+import { type PublishedRow, publishedRow } from "../cluster/consolidation/beloglazov-results.js";
 import { runDatacenter } from "../cluster/consolidation/datacenter-build.js";
 import type { ConsolidationPolicy } from "../cluster/consolidation/datacenter-sim.js";
 import { policyLabel } from "../cluster/consolidation/policy-names.js";
-import { type PublishedRow, publishedRow } from "../cluster/consolidation/published-results.js";
 import type { FluidMetrics } from "../cluster/fluid/fluid-datacenter.js";
 import type { DatacenterSpec } from "../scenario/datacenter-schema.js";
 import { readPlanetLabDay } from "../scenario/planetlab-traces.js";

@@ -22,7 +22,7 @@
  */
 import type { FluidDatacenter } from "../fluid/fluid-datacenter.js";
 import type { OverloadDetector } from "./overload-detection.js";
-import { type DemandOf, Placer, PlanState } from "./placement.js";
+import { type DemandOf, Placer, PlanState } from "./pabfd-placement.js";
 import type { VmSelector } from "./vm-selection.js";
 
 export interface Migration {

@@ -20,7 +20,7 @@ import type { Rng } from "../../kernel/rng.js";
 import type { FluidDatacenter } from "../fluid/fluid-datacenter.js";
 import { ConsolidationRound, type Migration, type RoundStats } from "./consolidation-round.js";
 import { type OverloadConfig, OverloadDetector } from "./overload-detection.js";
-import { placeInitially } from "./placement.js";
+import { placeInitially } from "./pabfd-placement.js";
 import { type VmSelectionName, VmSelector } from "./vm-selection.js";
 
 export const ALLOCATION_POLICIES = ["migrate", "dvfs", "npa"] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fixture, G4, G5, vmType } from "../../test-support/fluid-fixtures.js";
 import { OverloadDetector } from "./overload-detection.js";
-import { Placer, PlanState, placeInitially } from "./placement.js";
+import { Placer, PlanState, placeInitially } from "./pabfd-placement.js";
 
 describe("PABFD", () => {
   function setup() {
