@@ -125,6 +125,7 @@ export class OverloadDetector {
       let demand = 0;
       let memory = 0;
       const bh = this.baseHist;
+      const vh = dc.history;
       bh.fill(0, base, base + L);
       const cap = dc.capacity[h];
       for (let i = 0; i < list.length; i++) {
@@ -134,7 +135,8 @@ export class OverloadDetector {
         if (!needHistory) continue;
         const k = dc.historyLength(v);
         const scale = dc.vmMips[v] / cap;
-        for (let j = 0; j < k; j++) bh[base + j] += dc.historyAt(v, j) * scale;
+        const row = v * L;
+        for (let j = 0; j < k; j++) bh[base + j] += vh[row + j] * scale;
       }
       this.baseDemand[h] = demand;
       this.baseMemory[h] = memory;
@@ -149,7 +151,8 @@ export class OverloadDetector {
     if (!needHistory) return;
     const k = dc.historyLength(extra);
     const scale = dc.vmMips[extra] / dc.capacity[h];
-    for (let j = 0; j < k; j++) this.hist[j] += dc.historyAt(extra, j) * scale;
+    const row = extra * L;
+    for (let j = 0; j < k; j++) this.hist[j] += dc.history[row + j] * scale;
   }
 
   /** Length of this.hist after cutting trailing zeros (CloudSim MathUtil.trimZeroTail). */

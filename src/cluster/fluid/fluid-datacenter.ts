@@ -142,9 +142,13 @@ export class FluidDatacenter {
   readonly demand: Float64Array;
   /** Allocation (MIPS) on its own host at the last update. */
   readonly allocated: Float64Array;
-  private readonly history: Float64Array;
+  /**
+   * Utilisation histories, VM_HISTORY_LENGTH values per VM, newest first (entry v * L + i is
+   * VM v's i-th most recent value). Appending shifts a row by one (30 copies per VM per
+   * interval), so readers scan contiguously. Read with `historyAt` or, in hot loops, directly.
+   */
+  readonly history: Float64Array;
   private readonly historyCount: Int32Array;
-  private readonly historyHead: Int32Array;
   // Accounting.
   private readonly accounts = new FluidAccounts();
   private readonly entryActive: Uint8Array;
@@ -210,7 +214,6 @@ export class FluidDatacenter {
     this.segMigrating = new Uint8Array(V);
     this.history = new Float64Array(V * VM_HISTORY_LENGTH);
     this.historyCount = new Int32Array(V);
-    this.historyHead = new Int32Array(V);
   }
 
   // ---- Placement operations (no accounting; callers update() at the instant) ----
@@ -376,11 +379,12 @@ export class FluidDatacenter {
 
   private growHistories(): void {
     const L = VM_HISTORY_LENGTH;
+    const hist = this.history;
     for (let v = 0; v < this.vms; v++) {
       if (this.vmHost[v] < 0) continue;
-      const head = (this.historyHead[v] + 1) % L;
-      this.historyHead[v] = head;
-      this.history[v * L + head] = this.demand[v] / this.vmMips[v];
+      const row = v * L;
+      hist.copyWithin(row + 1, row, row + L - 1);
+      hist[row] = this.demand[v] / this.vmMips[v];
       if (this.historyCount[v] < L) this.historyCount[v]++;
     }
   }
@@ -476,9 +480,7 @@ export class FluidDatacenter {
 
   /** The i-th most recent history value of VM v (i = 0 newest), or 0 beyond its history. */
   historyAt(v: number, i: number): number {
-    if (i >= this.historyCount[v]) return 0;
-    const L = VM_HISTORY_LENGTH;
-    return this.history[v * L + ((this.historyHead[v] - i + L) % L)];
+    return i < this.historyCount[v] ? this.history[v * VM_HISTORY_LENGTH + i] : 0;
   }
 
   historyLength(v: number): number {
