@@ -123,7 +123,7 @@ function compareAction(scenario: string, flags: CompareFlags): void {
   const policies = parsePolicies(flags.policies, flags.lrFit);
   const days = parseDays(flags.days);
   const spec = loadScenarioFile(scenario);
-  if (spec.datacenter === null || spec.datacenter.workload.type !== "planetlab") {
+  if (spec.datacenter?.workload.type !== "planetlab") {
     throw new UsageError(`${scenario}: expected a scenario with a datacenter whose workload is planetlab`);
   }
   const tty = process.stderr.isTTY === true && !flags.quiet;

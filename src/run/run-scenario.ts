@@ -34,7 +34,7 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ResultsR
   const samplePeriod = spec.outputs.sample_period ?? Math.max(1, Math.round(spec.duration / SERIES_POINTS));
   const parts: ModelPart[] = [];
   if (spec.stations.length > 0) parts.push(new StationsPart(spec.stations, samplePeriod));
-  if (spec.datacenter !== null) parts.push(new DatacenterPart(spec.datacenter, spec.duration));
+  if (spec.datacenter) parts.push(new DatacenterPart(spec.datacenter, spec.duration));
   for (const p of parts) p.start(k);
 
   const sampler = k.timer((kk) => {

@@ -193,8 +193,8 @@ export interface ScenarioSpec {
   stations: StationSpec[];
   hosts: HostSpec[];
   domains: DomainSpec[];
-  /** The fluid data centre, or null. */
-  datacenter: DatacenterSpec | null;
+  /** The fluid data centre, or null (optional so that specs built in code need not name it). */
+  datacenter?: DatacenterSpec | null;
   outputs: z.output<typeof Outputs>;
   /** The file it was loaded from, or null for an embedded scenario. */
   file: string | null;
