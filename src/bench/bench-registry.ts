@@ -1,5 +1,6 @@
 /** Every benchmark in the project, one per line (features append theirs). */
 import type { Bench } from "./bench-types.js";
+import { clusterPlanetLab } from "./cluster-planetlab.bench.js";
 import { imagesDeploy } from "./images-deploy.bench.js";
 import { kernelHold, kernelHoldBaseline } from "./kernel-hold.bench.js";
 import { pciEcamRead, vtdTranslate } from "./pcie.bench.js";
@@ -9,6 +10,7 @@ import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } f
 
 export const BENCHES: readonly Bench[] = [
   imagesDeploy,
+  clusterPlanetLab,
   kernelHold,
   kernelHoldBaseline,
   pciEcamRead,

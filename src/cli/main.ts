@@ -4,10 +4,12 @@
  * wires them to commander and turns failures into exit codes (see exit-codes.ts).
  */
 import { Command } from "commander";
+import { registerConsolidationCommand } from "./consolidation-command.js";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
 import { registerImagesCommand } from "./images-command.js";
 import { registerPciCommand } from "./pci-command.js";
 import { registerPlanCommand } from "./plan-command.js";
+import { registerPlanetLabCommand } from "./planetlab-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSchemaCommand } from "./schema-command.js";
 import { registerTraceCommand } from "./trace-command.js";
@@ -25,6 +27,8 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPciCommand,
   registerPlanCommand,
   registerImagesCommand,
+  registerConsolidationCommand,
+  registerPlanetLabCommand,
 ];
 
 export function buildProgram(): Command {

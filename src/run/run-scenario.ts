@@ -11,6 +11,7 @@ import { Kernel } from "../kernel/kernel.js";
 import { InputError } from "../scenario/input-issues.js";
 import type { ScenarioSpec } from "../scenario/scenario-schema.js";
 import { BUILT_SCHEDULERS } from "../xen/sched/sched-registry.js";
+import { DatacenterPart } from "./datacenter-part.js";
 import { HostPart, type HostPartOptions } from "./host-part.js";
 import type { ModelPart } from "./model-part.js";
 import { PciePart } from "./pcie-part.js";
@@ -41,6 +42,7 @@ export function runScenario(spec: ScenarioSpec, opts: RunOptions = {}): ResultsR
     parts.push(new HostPart(spec, h, doms, samplePeriod, opts, spec.hosts.length === 1));
   }
   if (spec.pcie !== null) parts.push(new PciePart(spec.pcie));
+  if (spec.datacenter) parts.push(new DatacenterPart(spec.datacenter, spec.duration));
   for (const p of parts) p.start(k);
 
   const sampler = k.timer((kk) => {

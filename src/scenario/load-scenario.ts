@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { resolveDatacenter } from "./datacenter-schema.js";
 import { InputError, type InputIssue, type PathSegment } from "./input-issues.js";
 import { scenarioJsonSchema } from "./json-schema.js";
 import { byPosition, parseWithSchema, readInputFile } from "./load-yaml.js";
@@ -38,10 +39,11 @@ export function loadScenarioText(text: string, file: string, path: string | null
   if (s.duration <= 0) at(["duration"], "expected a duration > 0");
   if (s.warmup >= s.duration && s.duration > 0)
     at(["warmup"], "expected a warm-up shorter than the duration");
-  if (s.stations.length === 0 && s.hosts.length === 0 && s.pcie === undefined) {
-    at([], "nothing to simulate: add stations, hosts or pcie", "missing");
+  if (s.stations.length === 0 && s.hosts.length === 0 && s.pcie === undefined && s.datacenter === undefined) {
+    at([], "nothing to simulate: add stations, hosts, pcie or a datacenter", "missing");
   }
   if (s.pcie !== undefined) checkPcieSection(s.pcie, s.duration, at);
+  const datacenter = s.datacenter === undefined ? null : resolveDatacenter(s.datacenter, path, at);
   const stations = expand(s.stations, ["stations"], at);
   const hosts = expand(s.hosts, ["hosts"], at);
   const imports = importDomains(s, path, at, found);
@@ -57,6 +59,7 @@ export function loadScenarioText(text: string, file: string, path: string | null
     hosts: hosts as HostSpec[],
     domains,
     pcie: s.pcie ?? null,
+    datacenter,
     outputs: s.outputs,
     file: path,
   };

@@ -3,12 +3,15 @@
  * source: it validates files, types the loaded scenario, and is exported as JSON Schema
  * (`xenlab schema`, `schemas/scenario.schema.json`) for editors.
  *
- * What runs today: `stations` (open queueing stations on the kernel), and `hosts` with
- * `domains` (the Xen host model with the Credit scheduler). Credit2 and RTDS are in the
- * format already; `xenlab run` says plainly that they are not built yet.
+ * What runs today: `stations` (open queueing stations on the kernel), `hosts` with
+ * `domains` (the Xen host model with the Credit scheduler), `pcie` (the PCI Express and
+ * VT-d model) and `datacenter` (the fluid data-centre tier with dynamic consolidation,
+ * datacenter-schema.ts). Credit2 and RTDS are in the format already; `xenlab run` says
+ * plainly that they are not built yet.
  */
 import * as z from "zod";
 import { parseCpuList } from "./cpulist.js";
+import { Datacenter, type DatacenterSpec } from "./datacenter-schema.js";
 import { PcieSection, type PcieSectionSpec } from "./pcie-section.js";
 import {
   Arrivals,
@@ -286,6 +289,8 @@ export const Scenario = z.strictObject({
   domains: z.array(Domain).default([]),
   /** A self-contained PCI Express model: topology, guests, AER policy, timed events. */
   pcie: PcieSection.optional(),
+  /** A data centre on the fluid tier under a consolidation policy (datacenter-schema.ts). */
+  datacenter: Datacenter.optional(),
   outputs: Outputs,
 });
 
@@ -327,6 +332,8 @@ export interface ScenarioSpec {
   hosts: HostSpec[];
   domains: DomainSpec[];
   pcie: PcieSectionSpec | null;
+  /** The fluid data centre, or null (optional so that specs built in code need not name it). */
+  datacenter?: DatacenterSpec | null;
   outputs: z.output<typeof Outputs>;
   /** The file it was loaded from, or null for an embedded scenario. */
   file: string | null;
