@@ -4,34 +4,16 @@
  * wires them to commander and turns failures into exit codes (see exit-codes.ts).
  */
 import { Command } from "commander";
-import { registerConsolidationCommand } from "./consolidation-command.js";
+import { COMMANDS } from "./command-table.js";
 import { EXIT_OK, reportFailure } from "./exit-codes.js";
-import { registerImagesCommand } from "./images-command.js";
-import { registerPciCommand } from "./pci-command.js";
-import { registerPlanCommand } from "./plan-command.js";
-import { registerPlanetLabCommand } from "./planetlab-command.js";
-import { registerRunCommand } from "./run-command.js";
-import { registerSchemaCommand } from "./schema-command.js";
-import { registerTraceCommand } from "./trace-command.js";
-import { registerValidateCommand } from "./validate-command.js";
 import { xenlabVersion } from "./version.js";
-import { registerXenstoredCommand } from "./xenstored-command.js";
 
-/** Every subcommand; later features append theirs. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [
-  registerRunCommand,
-  registerValidateCommand,
-  registerSchemaCommand,
-  registerTraceCommand,
-  registerXenstoredCommand,
-  registerPciCommand,
-  registerPlanCommand,
-  registerImagesCommand,
-  registerConsolidationCommand,
-  registerPlanetLabCommand,
-];
-
-export function buildProgram(): Command {
+/**
+ * The program for `argv`: the subcommand named on the command line is loaded and
+ * registered in full; the others appear as summaries (for `--help` and for commander's
+ * "unknown command" suggestions).
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name("xenlab")
@@ -52,13 +34,23 @@ Examples:
   $ xenlab schema > schemas/scenario.schema.json
   $ xenlab plan scenarios/consolidation/tpcw-specweb.yaml`,
     );
-  for (const register of COMMANDS) register(program);
+  const words = argv.slice(2).filter((a) => !a.startsWith("-"));
+  const named = words[0] === "help" ? words[1] : words[0];
+  for (const entry of COMMANDS) {
+    if (entry.name === named) (await entry.load())(program);
+    else program.command(entry.name).description(entry.summary);
+  }
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // Output piped into `head` closes early: that is the reader's choice, not a failure.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(EXIT_OK);
+    throw e;
+  });
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     // A command may report a non-fatal failure by setting process.exitCode (images check).

@@ -187,3 +187,13 @@ describe("BatchMeans", () => {
     expect(Number.isNaN(bm.interval().halfWidth)).toBe(true);
   });
 });
+
+describe("studentT975", () => {
+  it("gives the table values, never a narrower one between rows, and NaN without degrees of freedom", async () => {
+    const { studentT975 } = await import("./batch-means.js");
+    expect(studentT975(1)).toBe(12.706);
+    expect(studentT975(5)).toBe(2.571);
+    expect(studentT975(45)).toBe(2.021);
+    expect(studentT975(0)).toBeNaN();
+  });
+});
