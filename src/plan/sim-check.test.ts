@@ -113,7 +113,7 @@ describe("loss batches", () => {
       lb.record([a], [l]);
     const e = lb.estimate(0);
     expect(e.loss).toBeCloseTo(8 / 400, 12);
-    // residuals 2-2=0, 1-2.4=-1.4, 3-1.6=1.4, 0 -> s = sqrt(3.92/3); t(3) tabulated as t(9) = 2.262. t(0.975, 3) = 3.182.
+    // residuals 2-2=0, 1-2.4=-1.4, 3-1.6=1.4, 0 -> s = sqrt(3.92/3); t(0.975, 3) = 3.182.
     expect(e.halfWidth).toBeCloseTo((3.182 * Math.sqrt(3.92 / 3)) / (2 * 100), 9);
   });
 
