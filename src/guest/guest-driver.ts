@@ -137,6 +137,12 @@ export class GuestDriver implements VcpuExec, GuestOps {
   private readonly onDone = (k: Kernel, v: number): void => {
     this.startAt[v] = k.now;
     this.workLeft[v] = 0;
+    // The program runs in guest context on v's pCPU: a block or yield it makes is a
+    // hypercall whose SCHEDULE_SOFTIRQ runs on the way back, when the handler ends.
+    const host = this.host;
+    host.deferExitSoftirq = true;
     this.programs[v]?.burstDone(k.now);
+    host.deferExitSoftirq = false;
+    host.hypercallExit();
   };
 }

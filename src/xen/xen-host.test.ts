@@ -134,6 +134,27 @@ describe("the scheduling core", () => {
     expect(h.host.curr(other)).toBe(v);
   });
 
+  it("runs the SCHEDULE_SOFTIRQ of a block at hypercall exit, not through the event queue", () => {
+    // An I/O vCPU runs 1 ms then blocks 9 ms, next to a hog on one pCPU: every block
+    // switches to the hog inside the burst-end handler, with no softirq event queued.
+    const io = new PhasesProgram([{ run: new Constant(1e6), block: new Constant(9e6) }]);
+    const h = host([dom("io", [io]), dom("hog", [new HogProgram()])]);
+    h.host.start();
+    h.k.run(100e6);
+    const v = h.host.domains[1].vcpus[0];
+    expect(h.host.exitSoftirqs).toBeGreaterThanOrEqual(10);
+    expect(h.host.vcpus.timeIn(v, RUNSTATE_running, h.k.now)).toBe(10e6);
+    // Outside a guest handler (a test calling the hypercall directly) it is queued as before.
+    const hog = h.host.domains[2].vcpus[0];
+    h.k.run(h.k.now + 5e6);
+    expect(h.host.curr(0)).toBe(hog);
+    const before = h.host.exitSoftirqs;
+    h.host.vcpuYield(hog);
+    expect(h.host.exitSoftirqs).toBe(before);
+    h.k.run(h.k.now);
+    expect(h.host.schedules).toBeGreaterThan(0);
+  });
+
   it("answers debug keys r and q in the Xen console's words", () => {
     const h = host([dom("hog", [new HogProgram(), new HogProgram()])]);
     h.host.start();
