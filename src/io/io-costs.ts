@@ -12,9 +12,9 @@
  * Xen's driver domain limits guest receive throughput to 2.9 Gb/s. With one dom0 vCPU
  * doing the whole receive path for one guest's TCP stream of 1514-byte frames, that is
  * 1514 * 8 / 2.9e9 = 4.18 us of dom0 CPU per data packet. With netback_rx_packet = 0,
- * scenarios/io/calibrate-2.9gbps.yaml measures 3.30 us of dom0 CPU per data packet
- * (NIC driver and bridge, grant copy, hypercalls, event channels, the ACK path), so
- * netback_rx_packet = 4.18 - 3.30 = 0.88 us. The validation figures are different
+ * scenarios/io/calibrate-2.9gbps.yaml (its `costs` override) measures 3.07 us of dom0
+ * CPU per data packet (NIC driver and bridge, grant copy, hypercalls, event channels,
+ * the ACK path), so netback_rx_packet = 4.18 - 3.07 = 1.11 us. The validation figures are different
  * ones (the CLAIM.md of each scenarios/io experiment). Every other default is an assumption stated beside it
  * (order-of-magnitude cycle counts for that generation), not fitted to anything.
  */
@@ -124,7 +124,7 @@ export const IO_COST_PARAMS: readonly IoCostParam[] = [
   },
   {
     key: "netback_rx_packet",
-    ns: 880,
+    ns: 1110,
     per: "packet",
     help: "dom0: net_rx_action per packet (grant-copy op set-up, meta, rx response)",
     source: "calibrated: 2.9 Gb/s driver-domain limit, Ram et al. VEE 2009 (see header)",

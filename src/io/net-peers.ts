@@ -19,6 +19,13 @@ import type { LossSink } from "./netback.js";
 import { PKT } from "./packet-queue.js";
 import type { PeerSink, PhysNic } from "./phys-nic.js";
 
+/**
+ * When every packet in flight was lost, the source tries again after this long (an
+ * idealised retransmission timeout; Linux's minimum RTO is 200 ms, but a drop at a
+ * receiver's ring is normally repaired by fast retransmit within a round trip).
+ */
+const RETRY_NS = 1_000_000;
+
 /** A pure TCP ACK on Ethernet: 14 + 20 + 20 + 12 (timestamps) bytes. */
 export const ACK_FRAME = 66;
 
@@ -59,14 +66,16 @@ export class StreamSource implements PeerFlow {
   lostPackets = 0;
   private seq = 0;
   private readonly timer: Timer | null;
+  private readonly rto: Timer;
 
   constructor(
-    private readonly k: Kernel,
+    k: Kernel,
     readonly flow: number,
     private readonly nic: PhysNic,
     readonly p: StreamSourceParams,
   ) {
     this.timer = p.rate > 0 ? k.timer(this.onTick, 0) : null;
+    this.rto = k.timer(this.onRetry, 0);
   }
 
   start(now: number): void {
@@ -74,21 +83,31 @@ export class StreamSource implements PeerFlow {
     else this.fill(now);
   }
 
+  /** Sends while the window allows; stops at a drop (the rest waits for an ACK or the retry timer). */
   private fill(ready: number): void {
     const { size, window } = this.p;
-    while (this.inFlight + size <= window) this.sendOne(ready);
+    while (this.inFlight + size <= window) {
+      if (!this.sendOne(ready)) {
+        if (this.inFlight === 0 && !this.rto.armed) this.rto.set(RETRY_NS);
+        return;
+      }
+    }
   }
 
-  private sendOne(ready: number): void {
+  private sendOne(ready: number): boolean {
     this.inFlight += this.p.size;
     this.sent++;
-    if (!this.nic.inbound(this.flow, PKT.data, this.p.size, ready, this.seq++, ready)) this.lost(PKT.data, this.p.size);
+    if (this.nic.inbound(this.flow, PKT.data, this.p.size, ready, this.seq++, ready)) return true;
+    this.lost(PKT.data, this.p.size);
+    return false;
   }
 
   private readonly onTick = (k: Kernel): void => {
     this.timer!.set(1e9 / this.p.rate);
     this.sendOne(k.now);
   };
+
+  private readonly onRetry = (k: Kernel): void => this.fill(k.now);
 
   receive(kind: number, _size: number, _t0: number, aux: number, at: number): void {
     if (kind !== PKT.ack) return;
