@@ -32,7 +32,15 @@ function measure(guests: number): BenchMeasurement[] {
         {
           vif: 0,
           vcpu: 0,
-          flow: { kind: "stream", direction: "rx", size: 1514, window: 256 * 1024, rate: 0, burst: 44, ackEvery: 2 },
+          flow: {
+            kind: "stream",
+            direction: "rx",
+            size: 1514,
+            window: 256 * 1024,
+            rate: 0,
+            burst: 44,
+            ackEvery: 2,
+          },
         },
       ],
     });
@@ -65,7 +73,11 @@ function measure(guests: number): BenchMeasurement[] {
     { metric: "data_packets_per_s", value: Math.round(data / wall), unit: "1/s" },
     { metric: "events_per_packet", value: Number(((k.events - e0) / packets).toFixed(3)), unit: "1" },
     { metric: "sim_s_per_wall_s", value: Number((10 / wall).toFixed(3)), unit: "1" },
-    { metric: "simulated_gbit_per_s", value: Number(((data * 1514 * 8) / 10 / 1e9).toFixed(3)), unit: "Gbit/s" },
+    {
+      metric: "simulated_gbit_per_s",
+      value: Number(((data * 1514 * 8) / 10 / 1e9).toFixed(3)),
+      unit: "Gbit/s",
+    },
   ];
 }
 

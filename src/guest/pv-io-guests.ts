@@ -6,8 +6,8 @@
  */
 import type { IoCosts } from "../io/io-costs.js";
 import { type PeerFlow, RrClient, StreamSink, StreamSource } from "../io/net-peers.js";
-import type { SmartPollParams } from "../io/netfront.js";
 import type { NetbackModel } from "../io/netback.js";
+import type { SmartPollParams } from "../io/netfront.js";
 import type { NicParams } from "../io/phys-nic.js";
 import { PvIoHost } from "../io/pv-io-host.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -131,7 +131,9 @@ function makeApp(k: Kernel, vif: number, f: NetFlowSpec, costs: IoCosts): NetApp
 }
 
 function makePeer(k: Kernel, flow: number, f: NetFlowSpec, io: PvIoHost): PeerFlow {
-  if (f.kind === "rr") return new RrClient(k, flow, io.nic, { request: f.request, response: f.response, think: f.think });
-  if (f.direction === "rx") return new StreamSource(k, flow, io.nic, { size: f.size, window: f.window, rate: f.rate });
+  if (f.kind === "rr")
+    return new RrClient(k, flow, io.nic, { request: f.request, response: f.response, think: f.think });
+  if (f.direction === "rx")
+    return new StreamSource(k, flow, io.nic, { size: f.size, window: f.window, rate: f.rate });
   return new StreamSink(flow, io.nic, f.ackEvery);
 }

@@ -118,7 +118,7 @@ export class NetbackVif {
   queueFull(): boolean {
     const peek = this.rxReqConsPeek;
     const s = this.rx.sring;
-    return ((s.reqProd - peek) >>> 0) < 1 || ((this.rx.rspProdPvt + NET_RX_RING_SIZE - peek) >>> 0) < 1;
+    return (s.reqProd - peek) >>> 0 < 1 || (this.rx.rspProdPvt + NET_RX_RING_SIZE - peek) >>> 0 < 1;
   }
 
   get smartPoll(): boolean {
@@ -198,8 +198,16 @@ export class Netback implements NicSink {
       grp.completion = k.timer(this.onCompletion, g);
       this.groups.push(grp);
     }
-    this.rxWorker = { category: WORK.netback_rx, begin: (g, now) => this.rxBegin(g, now), end: (g) => this.rxEnd(g) };
-    this.txWorker = { category: WORK.netback_tx, begin: (g, now) => this.txBegin(g, now), end: (g) => this.txEnd(g) };
+    this.rxWorker = {
+      category: WORK.netback_rx,
+      begin: (g, now) => this.rxBegin(g, now),
+      end: (g) => this.rxEnd(g),
+    };
+    this.txWorker = {
+      category: WORK.netback_tx,
+      begin: (g, now) => this.txBegin(g, now),
+      end: (g) => this.txEnd(g),
+    };
   }
 
   /**
@@ -284,7 +292,10 @@ export class Netback implements NicSink {
     // One multicall of `count` copy ops; one notification per VIF at most (estimated as
     // one per batch here: the exact count is known only after the pushes).
     return (
-      c.hypercall + count * (c.netback_rx_packet + c.grant_copy_op) + (bytes / 1024) * c.grant_copy_kib + c.evtchn_send
+      c.hypercall +
+      count * (c.netback_rx_packet + c.grant_copy_op) +
+      (bytes / 1024) * c.grant_copy_kib +
+      c.evtchn_send
     );
   }
 
@@ -308,7 +319,14 @@ export class Netback implements NicSink {
       r.reqCons = (idx + 1) >>> 0;
       const st = gts.copy(dom0Gt, dom0Gt, -1, 0, vif.guestGt, gref, 0, size);
       if (st === GNTST_okay) vif.front.fillRx(id, b.headKind(), b.headT0(), b.headAux());
-      writeRxResponse(s, r.rspProdPvt, id, 0, NETRXF_data_validated, st === GNTST_okay ? size : NETIF_RSP_ERROR);
+      writeRxResponse(
+        s,
+        r.rspProdPvt,
+        id,
+        0,
+        NETRXF_data_validated,
+        st === GNTST_okay ? size : NETIF_RSP_ERROR,
+      );
       r.rspProdPvt = (r.rspProdPvt + 1) >>> 0;
       b.shift();
       vif.toGuest++;
@@ -441,7 +459,8 @@ export class Netback implements NicSink {
         if (!g.completion.armed) this.armCompletion(g);
       }
     }
-    if (dq.length > 0 || (g.schedList.length > 0 && g.nrPending < MAX_PENDING_REQS / 2)) this.schedule(g, false);
+    if (dq.length > 0 || (g.schedList.length > 0 && g.nrPending < MAX_PENDING_REQS / 2))
+      this.schedule(g, false);
   }
 
   /** make_tx_response: push-and-check-notify per response (smart polling: the flag rule). */

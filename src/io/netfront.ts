@@ -25,10 +25,10 @@ import type { Kernel, Timer } from "../kernel/kernel.js";
 import type { EventChannels, EvtchnDomain } from "../xen/pv/evtchn.js";
 import type { GrantTable } from "../xen/pv/gnttab.js";
 import {
-  NETTXF_csum_blank,
-  NETTXF_data_validated,
   NETIF_RX_ENTRY,
   NETIF_TX_ENTRY,
+  NETTXF_csum_blank,
+  NETTXF_data_validated,
   rxRspId,
   rxRspStatus,
   txRspId,
@@ -284,7 +284,7 @@ export class Netfront implements IrqHandler, KernelWorker {
   private refill(): void {
     const r = this.rxRing;
     const s = r.sring;
-    while (((r.reqProdPvt - r.rspCons) >>> 0) < r.nrEnts) {
+    while ((r.reqProdPvt - r.rspCons) >>> 0 < r.nrEnts) {
       const idx = r.reqProdPvt;
       const id = idx & s.mask;
       const gref = this.gt.claimRef();

@@ -15,6 +15,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { EVTCHN_2L_NR_CHANNELS, EventChannels, type EvtchnDomain } from "../xen/pv/evtchn.js";
 import { GNTMAP_host_map, type GrantTable, GrantTables } from "../xen/pv/gnttab.js";
+import type { XenHost } from "../xen/xen-host.js";
 import { XenbusState, XenbusTrace } from "../xen/xenbus.js";
 import { backendPath, frontendPath, type LibxlDevice } from "../xen/xenbus-devices.js";
 import { XenbusBackendDriver, XenbusFrontendDriver, XlHotplug } from "../xen/xenbus-drivers.js";
@@ -23,12 +24,11 @@ import { createDomainLikeXl } from "../xen/xenstore/libxl-domain.js";
 import { Xenstored } from "../xen/xenstore/xenstored.js";
 import type { XsConnection } from "../xen/xenstore/xs-connection.js";
 import { isErrno } from "../xen/xenstore/xs-wire.js";
-import type { XenHost } from "../xen/xen-host.js";
 import type { CpuWork } from "./cpu-work.js";
 import type { IoCosts } from "./io-costs.js";
+import { Peers } from "./net-peers.js";
 import { Netback, type NetbackModel } from "./netback.js";
 import { Netfront, type SmartPollParams } from "./netfront.js";
-import { Peers } from "./net-peers.js";
 import { type NicParams, PhysNic } from "./phys-nic.js";
 import { PvIrq } from "./pv-irq.js";
 
@@ -82,7 +82,11 @@ export class PvIoHost {
     this.irq.ev = this.ev;
     this.gts = new GrantTables(spec.maxGrantFrames);
     for (const d of host.domains) {
-      const ed = this.ev.addDomain(d.domid, d.vcpus, Math.min(spec.maxEvtchnPorts, EVTCHN_2L_NR_CHANNELS - 1));
+      const ed = this.ev.addDomain(
+        d.domid,
+        d.vcpus,
+        Math.min(spec.maxEvtchnPorts, EVTCHN_2L_NR_CHANNELS - 1),
+      );
       this.irq.addDomain(ed);
       this.evDoms.push(ed);
       this.gtDoms.push(this.gts.addDomain(d.domid));
@@ -149,7 +153,13 @@ export class PvIoHost {
       v.irqVcpu,
       v.smart,
     );
-    const dev: LibxlDevice = { kind: "vif", backendKind: "vif", domid: d.domid, devid: v.devid, backendDomid: 0 };
+    const dev: LibxlDevice = {
+      kind: "vif",
+      backendKind: "vif",
+      domid: d.domid,
+      devid: v.devid,
+      backendDomid: 0,
+    };
     const guestConn = this.xs.connect(d.domid);
     // The front end's allocator hands out what talk_to_netback publishes: ring grants, its port.
     let frame = 0x1000 + this.fronts.length * 2;
@@ -166,7 +176,8 @@ export class PvIoHost {
     new XlHotplug(toolstack, backendPath(dev), "vif").start();
     new XenbusBackendDriver(backDom, backendPath(dev), profile, { trace }).start();
     new XenbusFrontendDriver(guestConn, frontendPath(dev), profile, { alloc, trace }).start();
-    for (const e of trace.events) this.handshake.push(`${d.name} ${e.device} ${e.side}: ${e.from} -> ${e.to}`);
+    for (const e of trace.events)
+      this.handshake.push(`${d.name} ${e.device} ${e.side}: ${e.from} -> ${e.to}`);
     const be = backendPath(dev);
     const fe = frontendPath(dev);
     const state = backDom.readString(`${be}/state`);

@@ -4,7 +4,12 @@
  * polling's interrupt cap, and netback groups spreading work over dom0 vCPUs.
  */
 import { describe, expect, it } from "vitest";
-import { buildIoGuestHost, type IoGuestDomainSpec, type IoGuestHost, startFlows } from "../guest/pv-io-guests.js";
+import {
+  buildIoGuestHost,
+  type IoGuestDomainSpec,
+  type IoGuestHost,
+  startFlows,
+} from "../guest/pv-io-guests.js";
 import { IdleProgram } from "../guest/simple-programs.js";
 import { Kernel } from "../kernel/kernel.js";
 import { WORK } from "./cpu-work.js";
@@ -12,7 +17,13 @@ import { ioCosts } from "./io-costs.js";
 import type { NetbackModel } from "./netback.js";
 import type { SmartPollParams } from "./netfront.js";
 
-function run(opts: { guests: number; dom0: number; model: NetbackModel; smart?: SmartPollParams; rate?: number }) {
+function run(opts: {
+  guests: number;
+  dom0: number;
+  model: NetbackModel;
+  smart?: SmartPollParams;
+  rate?: number;
+}) {
   const k = new Kernel(1);
   const domains: IoGuestDomainSpec[] = [
     {

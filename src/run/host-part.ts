@@ -7,7 +7,12 @@
  */
 
 import type { GuestProgram } from "../guest/guest-driver.js";
-import { buildGuestHost, type GuestDomainSpec, type GuestHost, type GuestHostSpec } from "../guest/guest-host.js";
+import {
+  buildGuestHost,
+  type GuestDomainSpec,
+  type GuestHost,
+  type GuestHostSpec,
+} from "../guest/guest-host.js";
 import type { RequestQueue } from "../guest/requests.js";
 import { CpuMask } from "../hw/cpumask.js";
 import type { Kernel } from "../kernel/kernel.js";

@@ -5,10 +5,7 @@
  * notifications and interrupts per packet, latency percentiles, ring occupancy, and CPU
  * split by activity for dom0 and the guests.
  */
-import { WORK, WORK_COUNT, WORK_NAMES } from "../io/cpu-work.js";
-import { IO_COST_PARAMS, type IoCosts, ioCosts } from "../io/io-costs.js";
-import type { SmartPollParams } from "../io/netfront.js";
-import { RrClient, StreamSink, StreamSource } from "../io/net-peers.js";
+
 import type { GuestHostSpec } from "../guest/guest-host.js";
 import { StreamReceiver } from "../guest/net-apps.js";
 import {
@@ -18,6 +15,10 @@ import {
   type NetFlowSpec,
   startFlows,
 } from "../guest/pv-io-guests.js";
+import { WORK, WORK_COUNT, WORK_NAMES } from "../io/cpu-work.js";
+import { IO_COST_PARAMS, type IoCosts, ioCosts } from "../io/io-costs.js";
+import { RrClient, StreamSink, StreamSource } from "../io/net-peers.js";
+import type { SmartPollParams } from "../io/netfront.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { LogHistogram } from "../kernel/log-histogram.js";
 import type { PathSegment } from "../scenario/input-issues.js";
@@ -120,14 +121,21 @@ function planDomain(
     ? d.netfront
     : Array(d.vif.length).fill(d.netfront ?? { smart_poll: false, irq_vcpu: 0 });
   if (Array.isArray(d.netfront) && d.netfront.length !== d.vif.length)
-    fail([...path, "netfront"], `expected ${d.vif.length} netfront entries (one per vif), found ${d.netfront.length}`);
+    fail(
+      [...path, "netfront"],
+      `expected ${d.vif.length} netfront entries (one per vif), found ${d.netfront.length}`,
+    );
   const vifs = d.vif.map((_, i) => {
     const o = nf[i] ?? { smart_poll: false, irq_vcpu: 0 };
     if (o.irq_vcpu >= d.vcpus)
       fail([...path, "netfront"], `irq_vcpu ${o.irq_vcpu} does not exist: the domain has ${d.vcpus} vCPUs`);
     const sp = o.smart_poll;
     const smart =
-      sp === false ? null : sp === true ? { pollHz: 1000, idlePolls: 10 } : { pollHz: sp.frequency, idlePolls: sp.idle_polls };
+      sp === false
+        ? null
+        : sp === true
+          ? { pollHz: 1000, idlePolls: 10 }
+          : { pollHz: sp.frequency, idlePolls: sp.idle_polls };
     return { smart, irqVcpu: Math.min(o.irq_vcpu, d.vcpus - 1) };
   });
   const flows: DomainIo["flows"] = [];
@@ -181,8 +189,20 @@ function collectIo(h: HostIo, span: number, now: number): PartResults {
   const hn = h.host.name;
   const secs = span / 1e9;
   const metrics: MetricRecord[] = [];
-  const m = (entity: string, name: string, value: number | null, unit: string, description?: string): void => {
-    metrics.push({ entity, name, value: value === null ? null : num(value), unit, ...(description ? { description } : {}) });
+  const m = (
+    entity: string,
+    name: string,
+    value: number | null,
+    unit: string,
+    description?: string,
+  ): void => {
+    metrics.push({
+      entity,
+      name,
+      value: value === null ? null : num(value),
+      unit,
+      ...(description ? { description } : {}),
+    });
   };
   const rows: TableRecord["rows"] = [];
   let total = 0;
@@ -213,16 +233,19 @@ function collectIo(h: HostIo, span: number, now: number): PartResults {
     const guestPkts = front.rxPackets + front.txPackets;
     const notif = vif.rxNotifies + vif.txNotifies;
     const occ = vif.occN > 0 ? vif.occSum / vif.occN : 0;
-    const drops =
-      vif.dropped +
-      (g.io.nic.dropsByFlow[fi] ?? 0) +
-      (f.peer instanceof StreamSource ? 0 : 0);
+    const drops = vif.dropped + (g.io.nic.dropsByFlow[fi] ?? 0) + (f.peer instanceof StreamSource ? 0 : 0);
     m(ent, "throughput", bits / secs, "bit/s");
     m(ent, f.spec.kind === "rr" ? "transactions_per_s" : "packets_per_s", pkts / secs, "1/s");
     m(ent, "guest_interrupts_per_s", upcalls / secs, "1/s", "event-channel upcalls on the VIF's vCPU");
     m(ent, "interrupts_per_packet", guestPkts > 0 ? upcalls / guestPkts : null, "1");
     m(ent, "notifications_per_s", notif / secs, "1/s", "netback -> netfront event sends");
-    m(ent, "frontend_notifications_per_s", front.notifiesSent / secs, "1/s", "netfront -> netback event sends");
+    m(
+      ent,
+      "frontend_notifications_per_s",
+      front.notifiesSent / secs,
+      "1/s",
+      "netfront -> netback event sends",
+    );
     m(ent, "latency.p50", hist ? pct(hist, 0.5) : null, "us");
     m(ent, "latency.p99", hist ? pct(hist, 0.99) : null, "us");
     m(ent, "rx_ring_occupancy.mean", occ, "1", "RX responses pushed and not yet consumed, at each push");
@@ -242,7 +265,8 @@ function collectIo(h: HostIo, span: number, now: number): PartResults {
     ]);
     if (hist && hist.count > 0) {
       const pts: (number | null)[][] = [];
-      for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999]) pts.push([hist.quantile(q) / 1e3, q]);
+      for (const q of [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999])
+        pts.push([hist.quantile(q) / 1e3, q]);
       lat.push({ name: `${f.domain}.${f.vif}`, points: pts });
     }
   });
@@ -268,10 +292,18 @@ function collectIo(h: HostIo, span: number, now: number): PartResults {
   const dom0Io = dom0.k.reduce((a, b) => a + b, 0) - dom0.k[WORK.app];
   m(`host/${hn}/dom0`, "cpu_io", (100 * dom0Io) / span, "%", "dom0 CPU in I/O work (100% = one pCPU)");
   for (const c of cats)
-    if (c !== WORK.app) m(`host/${hn}/dom0`, `cpu.${WORK_NAMES[c].replace(/[^a-z0-9]+/gi, "_")}`, (100 * dom0.k[c]) / span, "%");
-  if (total > 0) m(`host/${hn}/dom0`, "cpu_per_gbit", (100 * dom0Io) / span / (total / secs / 1e9), "%/(Gbit/s)");
+    if (c !== WORK.app)
+      m(
+        `host/${hn}/dom0`,
+        `cpu.${WORK_NAMES[c].replace(/[^a-z0-9]+/gi, "_")}`,
+        (100 * dom0.k[c]) / span,
+        "%",
+      );
+  if (total > 0)
+    m(`host/${hn}/dom0`, "cpu_per_gbit", (100 * dom0Io) / span / (total / secs / 1e9), "%/(Gbit/s)");
   const guestIo = perDom.slice(1).reduce((s, d) => s + d.k.reduce((a, b) => a + b, 0), 0);
-  if (total > 0) m(`host/${hn}/guests`, "cpu_per_gbit", (100 * guestIo) / span / (total / secs / 1e9), "%/(Gbit/s)");
+  if (total > 0)
+    m(`host/${hn}/guests`, "cpu_per_gbit", (100 * guestIo) / span / (total / secs / 1e9), "%/(Gbit/s)");
   m(`host/${hn}/io`, "nic_interrupts_per_s", g.io.nic.interrupts / secs, "1/s");
   m(`host/${hn}/io`, "grant_copies_per_s", g.io.gts.stats.copies / secs, "1/s");
   m(`host/${hn}/io`, "grant_maps_per_s", g.io.gts.stats.maps / secs, "1/s");
@@ -300,7 +332,11 @@ function collectIo(h: HostIo, span: number, now: number): PartResults {
     {
       id: `io-cpu-${hn}`,
       title: `CPU by activity on ${hn} (% of one pCPU)`,
-      columns: [{ name: "domain" }, ...WORK_NAMES.map((n) => ({ name: n, unit: "%" })), { name: "total", unit: "%" }],
+      columns: [
+        { name: "domain" },
+        ...WORK_NAMES.map((n) => ({ name: n, unit: "%" })),
+        { name: "total", unit: "%" },
+      ],
       rows: cpuRows,
     },
     {

@@ -12,7 +12,13 @@
 import * as z from "zod";
 import { parseCpuList } from "./cpulist.js";
 import { Datacenter, type DatacenterSpec } from "./datacenter-schema.js";
-import { HostIo, NetfrontOptions, type NetfrontSpec, NetRrWorkload, NetStreamWorkload } from "./io-section.js";
+import {
+  HostIo,
+  NetfrontOptions,
+  type NetfrontSpec,
+  NetRrWorkload,
+  NetStreamWorkload,
+} from "./io-section.js";
 import { PcieSection, type PcieSectionSpec } from "./pcie-section.js";
 import {
   Arrivals,

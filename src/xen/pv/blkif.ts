@@ -9,7 +9,7 @@
  * so the ring holds (4096 - 64) / 112 = 36 -> 32 requests (BLK_RING_SIZE).
  * 64-bit fields are kept below 2^53 here (ids and sectors are JS numbers).
  */
-import { type SharedRing, ringSize } from "./ring.js";
+import { ringSize, type SharedRing } from "./ring.js";
 
 export const BLKIF_OP_READ = 0;
 export const BLKIF_OP_WRITE = 1;

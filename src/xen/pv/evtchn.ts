@@ -214,7 +214,8 @@ export class EventChannels {
    */
   bindInterdomain(local: EvtchnDomain, remote: EvtchnDomain, remotePort: number): number {
     if (remotePort <= 0 || remotePort >= remote.maxPorts) return EINVAL;
-    if (remote.state[remotePort] !== ECS.unbound || remote.remoteDom[remotePort] !== local.index) return EINVAL;
+    if (remote.state[remotePort] !== ECS.unbound || remote.remoteDom[remotePort] !== local.index)
+      return EINVAL;
     const p = local.freePort();
     if (p < 0) return p;
     local.state[p] = ECS.interdomain;

@@ -263,7 +263,12 @@ export class GrantTables {
 
   /** grant_table_init for a new domain. */
   addDomain(domid: number): GrantTable {
-    const t = new GrantTable(this.tables.length, domid, this.maxFrames, this.maxMaptrackFrames * MAPTRACK_PER_FRAME);
+    const t = new GrantTable(
+      this.tables.length,
+      domid,
+      this.maxFrames,
+      this.maxMaptrackFrames * MAPTRACK_PER_FRAME,
+    );
     this.tables.push(t);
     return t;
   }
@@ -330,7 +335,8 @@ export class GrantTables {
     if (ref < 0 || ref >= t.nrEntries) return GNTST_bad_gntref;
     const f = t.flags[ref];
     if (t.pin[ref] === 0 || (write && (t.pin[ref] & (GNTPIN_hstw_mask | GNTPIN_devw_mask)) === 0)) {
-      if ((f & GTF_type_mask) !== GTF_permit_access || t.grantee[ref] !== caller.domid) return GNTST_general_error;
+      if ((f & GTF_type_mask) !== GTF_permit_access || t.grantee[ref] !== caller.domid)
+        return GNTST_general_error;
       if (write && (f & GTF_readonly) !== 0) return GNTST_general_error;
     }
     return GNTST_okay;
@@ -352,7 +358,8 @@ export class GrantTables {
     dstOffset: number,
     len: number,
   ): number {
-    if (srcOffset + len > PAGE_SIZE || dstOffset + len > PAGE_SIZE || len < 0) return this.fail(GNTST_bad_copy_arg);
+    if (srcOffset + len > PAGE_SIZE || dstOffset + len > PAGE_SIZE || len < 0)
+      return this.fail(GNTST_bad_copy_arg);
     if (srcRef >= 0) {
       const st = this.checkCopySide(caller, src, srcRef, false);
       if (st !== GNTST_okay) return this.fail(st);

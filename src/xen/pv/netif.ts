@@ -8,7 +8,7 @@
  *   netif_rx_response  8 B: u16 id @0, u16 offset @2, u16 flags @4, s16 status @6
  * Both rings therefore have 256 slots on a 4 KiB page.
  */
-import { type SharedRing, ringSize } from "./ring.js";
+import { ringSize, type SharedRing } from "./ring.js";
 
 /** NETTXF_* request flags. */
 export const NETTXF_csum_blank = 1 << 0;

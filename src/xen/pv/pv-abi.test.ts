@@ -4,8 +4,23 @@
  * pin counts (grant_table.c). Expected values are derived in the comments.
  */
 import { describe, expect, it } from "vitest";
-import { BLK_RING_SIZE, blkReqId, blkReqSector, blkSegBytes, writeBlkRequest, writeBlkSegment } from "./blkif.js";
-import { ECS, EINVAL, ENOSPC, EventChannels, EVTCHNSTAT, SHARED_INFO_MASK, SHARED_INFO_PENDING } from "./evtchn.js";
+import {
+  BLK_RING_SIZE,
+  blkReqId,
+  blkReqSector,
+  blkSegBytes,
+  writeBlkRequest,
+  writeBlkSegment,
+} from "./blkif.js";
+import {
+  ECS,
+  EINVAL,
+  ENOSPC,
+  EVTCHNSTAT,
+  EventChannels,
+  SHARED_INFO_MASK,
+  SHARED_INFO_PENDING,
+} from "./evtchn.js";
 import {
   GNTMAP_host_map,
   GNTMAP_readonly,
@@ -165,12 +180,12 @@ describe("event channels, 2-level ABI (event_2l.c)", () => {
     const ev = new EventChannels({ kick: (v) => kicks.push(v) });
     const a = ev.addDomain(0, [0], 3);
     const b = ev.addDomain(1, [1], 3);
-    expect([ev.allocUnbound(a, b), ev.allocUnbound(a, b), ev.allocUnbound(a, b), ev.allocUnbound(a, b)]).toEqual([
-      1,
-      2,
-      3,
-      ENOSPC,
-    ]);
+    expect([
+      ev.allocUnbound(a, b),
+      ev.allocUnbound(a, b),
+      ev.allocUnbound(a, b),
+      ev.allocUnbound(a, b),
+    ]).toEqual([1, 2, 3, ENOSPC]);
     const bp = ev.bindInterdomain(b, a, 1);
     expect(ev.close(b, bp)).toBe(0);
     expect(a.state[1]).toBe(ECS.unbound);

@@ -151,7 +151,7 @@ export class FrontRing {
     s.reqProd = nw;
     const pushed = (nw - old) >>> 0;
     if (pushed === 0) return false;
-    const notify = ((nw - s.reqEvent) >>> 0) < pushed;
+    const notify = (nw - s.reqEvent) >>> 0 < pushed;
     const st = this.req;
     st.pushes++;
     st.entries += pushed;
@@ -169,7 +169,7 @@ export class FrontRing {
 
   /** RING_RESPONSE_PROD_OVERFLOW: the back end claims more responses than requests (rogue). */
   responseProdOverflow(prod: number): boolean {
-    return ((prod - this.rspCons) >>> 0) > this.sring.nrEnts;
+    return (prod - this.rspCons) >>> 0 > this.sring.nrEnts;
   }
 }
 
@@ -194,12 +194,12 @@ export class BackRing {
 
   /** RING_REQUEST_CONS_OVERFLOW: consuming `cons` would pass the responses not yet produced. */
   requestConsOverflow(cons: number): boolean {
-    return ((cons - this.rspProdPvt) >>> 0) >= this.sring.nrEnts;
+    return (cons - this.rspProdPvt) >>> 0 >= this.sring.nrEnts;
   }
 
   /** RING_REQUEST_PROD_OVERFLOW: the front end published more than the ring holds (rogue). */
   requestProdOverflow(prod: number): boolean {
-    return ((prod - this.rspProdPvt) >>> 0) > this.sring.nrEnts;
+    return (prod - this.rspProdPvt) >>> 0 > this.sring.nrEnts;
   }
 
   /** RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: publishes rsp_prod_pvt; true if the front end must be notified. */
@@ -210,7 +210,7 @@ export class BackRing {
     s.rspProd = nw;
     const pushed = (nw - old) >>> 0;
     if (pushed === 0) return false;
-    const notify = ((nw - s.rspEvent) >>> 0) < pushed;
+    const notify = (nw - s.rspEvent) >>> 0 < pushed;
     const st = this.rsp;
     st.pushes++;
     st.entries += pushed;
