@@ -206,7 +206,7 @@ export class Netfront implements IrqHandler, KernelWorker {
   begin(_arg: number): number {
     this.pollTx = this.txRing.unconsumedResponses();
     const rx = this.rxRing.unconsumedResponses();
-    this.pollRx = rx < NETFRONT_NAPI_WEIGHT ? rx : NETFRONT_NAPI_WEIGHT;
+    this.pollRx = Math.min(rx, NETFRONT_NAPI_WEIGHT);
     const c = this.costs;
     return this.pollTx * c.netfront_refill + this.pollRx * (c.netfront_rx_packet + c.netfront_refill);
   }

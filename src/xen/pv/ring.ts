@@ -189,7 +189,7 @@ export class BackRing {
   unconsumedRequests(): number {
     const req = (this.sring.reqProd - this.reqCons) >>> 0;
     const rsp = this.sring.nrEnts - ((this.reqCons - this.rspProdPvt) >>> 0);
-    return req < rsp ? req : rsp;
+    return Math.min(req, rsp);
   }
 
   /** RING_REQUEST_CONS_OVERFLOW: consuming `cons` would pass the responses not yet produced. */
