@@ -2,6 +2,7 @@
 import type { Bench } from "./bench-types.js";
 import { clusterPlanetLab } from "./cluster-planetlab.bench.js";
 import { imagesDeploy } from "./images-deploy.bench.js";
+import { ioNetback } from "./io-netback.bench.js";
 import { kernelHold, kernelHoldBaseline } from "./kernel-hold.bench.js";
 import { pciEcamRead, vtdTranslate } from "./pcie.bench.js";
 import { planConsolidationBench } from "./plan-consolidation.bench.js";
@@ -10,6 +11,7 @@ import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } f
 
 export const BENCHES: readonly Bench[] = [
   imagesDeploy,
+  ioNetback,
   clusterPlanetLab,
   kernelHold,
   kernelHoldBaseline,

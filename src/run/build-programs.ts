@@ -68,6 +68,10 @@ export function buildPrograms(
         if (w.queue === "shared") shared = q;
         return q.server();
       }
+      case "net_stream":
+      case "net_rr":
+        // Bound to its VIF by run/io-setup.ts, which replaces this placeholder.
+        return new IdleProgram();
       case "rogue":
         return new RogueProgram({
           run: w.run,

@@ -35,6 +35,10 @@ export function workloadDemandCores(w: WorkloadSpec, vcpus: number): number {
     case "hog":
     case "rogue":
       return vcpus;
+    case "net_stream":
+    case "net_rr":
+      // I/O-bound: its CPU depends on the I/O path (src/io); the fluid tier has no I/O model.
+      return 0;
     case "periodic":
       return (vcpus * w.run) / w.period;
     case "phases": {

@@ -7,7 +7,12 @@
  */
 
 import type { GuestProgram } from "../guest/guest-driver.js";
-import { buildGuestHost, type GuestDomainSpec, type GuestHost } from "../guest/guest-host.js";
+import {
+  buildGuestHost,
+  type GuestDomainSpec,
+  type GuestHost,
+  type GuestHostSpec,
+} from "../guest/guest-host.js";
 import type { RequestQueue } from "../guest/requests.js";
 import { CpuMask } from "../hw/cpumask.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -22,6 +27,7 @@ import { TraceFanout, type TraceSink } from "../xen/trace/trace-sink.js";
 import { XentraceWriter } from "../xen/trace/xentrace-writer.js";
 import { buildPrograms } from "./build-programs.js";
 import { collectHostResults } from "./host-results.js";
+import { HostIo } from "./io-setup.js";
 import type { ModelPart, PartResults } from "./model-part.js";
 
 export interface HostPartOptions {
@@ -53,6 +59,8 @@ export class HostPart implements ModelPart {
   private console: ByteSink | null = null;
   readonly samplers: PeriodMeanSampler[] = [];
   readonly files: string[] = [];
+  /** PV network I/O of this host (src/io), when a domain on it does any. */
+  io: HostIo | null = null;
 
   constructor(
     readonly scenario: ScenarioSpec,
@@ -122,6 +130,11 @@ export class HostPart implements ModelPart {
       null,
     );
     for (const { spec, index } of this.domainSpecs) add(spec.name, spec, ["domains", index], spec);
+    this.io = HostIo.plan(
+      h,
+      this.domains.map((d, i) => ({ spec: d.spec, path: d.path, vcpus: specs[i].vcpus })),
+      fail,
+    );
     if (issues.length > 0) throw new InputError(issues);
 
     const sinks: TraceSink[] = [];
@@ -135,7 +148,7 @@ export class HostPart implements ModelPart {
     if (extra) sinks.push(extra);
     const warm = this.scenario.warmup;
     const c = h.xen.credit;
-    this.gh = buildGuestHost(k, {
+    const base: GuestHostSpec = {
       name: h.name,
       topology: h.topology,
       clockHz: h.clock,
@@ -161,7 +174,8 @@ export class HostPart implements ModelPart {
         to: warm + (this.scenario.outputs.gantt ?? DEFAULT_GANTT_NS),
         maxSegments: 20_000,
       },
-    });
+    };
+    this.gh = this.io ? this.io.build(k, base) : buildGuestHost(k, base);
     for (const tw of this.gh.metrics.domRunning) {
       this.samplers.push(
         new PeriodMeanSampler(
@@ -184,6 +198,7 @@ export class HostPart implements ModelPart {
       }
     }
     this.gh.host.start();
+    this.io?.start(k.now);
   }
 
   /** Hard or soft affinity per vCPU from an xl CPU list (one for all, or one per vCPU). */
@@ -219,6 +234,7 @@ export class HostPart implements ModelPart {
 
   resetStats(now: number): void {
     this.gh.metrics.reset(now);
+    this.io?.resetStats(now);
     for (const d of this.domains) {
       for (const p of d.programs) p.resetStats(now);
       for (const q of d.queues) q.resetStats(now);
@@ -233,7 +249,14 @@ export class HostPart implements ModelPart {
     this.gh.metrics.finishGantt(now);
     this.writer?.close();
     this.console?.close();
-    return collectHostResults(this, now);
+    const r = collectHostResults(this, now);
+    if (this.io) {
+      const io = this.io.collect(now);
+      r.metrics.push(...io.metrics);
+      r.tables.push(...io.tables);
+      r.charts.push(...io.charts);
+    }
+    return r;
   }
 }
 

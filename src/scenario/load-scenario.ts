@@ -157,6 +157,7 @@ function expandDomains(
     disk: d.disk ?? [],
     pci: d.pci ?? [],
     usbdev: d.usbdev ?? [],
+    netfront: d.netfront,
     on_crash: (d.on_crash ?? "destroy") as DomainSpec["on_crash"],
     workload: d.workload ?? { type: "idle" },
     processor: d.processor,

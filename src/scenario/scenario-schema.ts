@@ -12,6 +12,13 @@
 import * as z from "zod";
 import { parseCpuList } from "./cpulist.js";
 import { Datacenter, type DatacenterSpec } from "./datacenter-schema.js";
+import {
+  HostIo,
+  NetfrontOptions,
+  type NetfrontSpec,
+  NetRrWorkload,
+  NetStreamWorkload,
+} from "./io-section.js";
 import { PcieSection, type PcieSectionSpec } from "./pcie-section.js";
 import {
   Arrivals,
@@ -144,8 +151,11 @@ export const Workload = z.discriminatedUnion(
       /** How long after a tick it wakes (default (tick - run) / 2). */
       guard: Duration.optional(),
     }),
+    /** PV network I/O (src/io): a netperf-like stream or request/response on a VIF. */
+    NetStreamWorkload,
+    NetRrWorkload,
   ],
-  { error: "expected a workload: idle, hog, periodic, phases, requests or rogue" },
+  { error: "expected a workload: idle, hog, periodic, phases, requests, rogue, net_stream or net_rr" },
 );
 
 /** One workload for every vCPU, or a list with one per vCPU. */
@@ -200,6 +210,8 @@ export const Host = z
     dom0: Dom0.default({ cpu_weight: 256, cap: 0, workload: { type: "idle" } }),
     /** Keys pressed on the Xen console; the dumps go to console.log in the output folder. */
     debug_keys: z.array(z.strictObject({ at: Duration, key: z.enum(DEBUG_KEYS) })).default([]),
+    /** PV I/O: physical NIC, netback model, limits, cost table (src/scenario/io-section.ts). */
+    io: HostIo.optional(),
   })
   .superRefine((h, ctx) => {
     const old = ["3.4", "4.0", "4.1"].includes(h.xen.version);
@@ -252,6 +264,8 @@ const domainFields = {
   disk: z.array(z.string()).optional(),
   pci: z.array(z.string()).optional(),
   usbdev: z.array(z.string()).optional(),
+  /** netfront options (smart polling): one for every VIF, or one per VIF. */
+  netfront: z.union([NetfrontOptions, z.array(NetfrontOptions)]).optional(),
   on_crash: z.enum(ON_CRASH).optional(),
   workload: Workloads.optional(),
   /** Initial pCPU of each vCPU, bypassing Xen's placement (to set up a starting state). */
@@ -314,6 +328,7 @@ export interface DomainSpec {
   disk: string[];
   pci: string[];
   usbdev: string[];
+  netfront?: NetfrontSpec | NetfrontSpec[];
   on_crash: (typeof ON_CRASH)[number];
   workload: WorkloadSpec | WorkloadSpec[];
   processor: number | number[] | undefined;
