@@ -10,9 +10,9 @@ import { schedCredit } from "./sched-credit.bench.js";
 import { xenstoreDirectory, xenstoreRead, xenstoreWatchFanout, xenstoreWrite } from "./xenstore.bench.js";
 
 export const BENCHES: readonly Bench[] = [
+  clusterPlanetLab,
   imagesDeploy,
   ioNetback,
-  clusterPlanetLab,
   kernelHold,
   kernelHoldBaseline,
   pciEcamRead,
